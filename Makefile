@@ -1,0 +1,79 @@
+# The two commands that matter: `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+SEED ?= 2017
+# PostgreSQL used by `make test` when reachable; CI sets REQUIRE_POSTGRES=1.
+PG_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/shegong)
+# WeasyPrint needs a CJK font and HarfBuzz's subsetter, or it prints boxes or crawls.
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+# Browser tests drive Debian's Chromium; PDF tests read text with pdftotext.
+TEST_SYSTEM_PACKAGES := chromium poppler-utils
+MANAGE := $(BIN)/python manage.py
+TEST_ENV := env -u DATABASE_URL DJANGO_SETTINGS_MODULE=learning.settings.test
+
+.PHONY: demo test setup system-packages test-system-packages lint worker lock clean
+
+setup: $(BIN)/.installed
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	touch $@
+
+# Installs missing Debian packages when running as root; otherwise says what to install.
+define install_debs
+	@missing=""; \
+	for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "安装系统软件包:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "请先安装系统软件包:$$missing  (Debian/Ubuntu: sudo apt-get install$$missing)"; \
+	  fi; \
+	fi
+endef
+
+system-packages:
+	$(call install_debs,$(SYSTEM_PACKAGES))
+
+test-system-packages:
+	$(call install_debs,$(TEST_SYSTEM_PACKAGES))
+
+demo: setup system-packages
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo --seed $(SEED)
+	@echo "后台任务 worker 与网站一起启动；按 Ctrl-C 同时停止。网站: http://127.0.0.1:$(PORT)/"
+	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+worker: setup
+	$(MANAGE) db_worker
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup system-packages test-system-packages lint
+	$(TEST_ENV) $(MANAGE) check --fail-level WARNING
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+	@echo "== 测试：SQLite =="
+	$(TEST_ENV) $(BIN)/pytest --reuse-db
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== 测试：PostgreSQL ($(PG_URL)) =="; \
+	  DATABASE_URL='$(PG_URL)' DJANGO_SETTINGS_MODULE=learning.settings.test $(BIN)/pytest --reuse-db; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL 不可用 ($(PG_URL))，而 REQUIRE_POSTGRES 已设置"; exit 1; \
+	else \
+	  echo "PostgreSQL 不可用 ($(PG_URL))，跳过 PostgreSQL 测试"; \
+	fi
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
+
+clean:
+	rm -rf $(VENV) .test-db.sqlite3* .pytest_cache .ruff_cache

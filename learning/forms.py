@@ -1,0 +1,76 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from learning.roles import Role
+from learning.selectors import org_units_visible_to
+from learning.services import role_assignable_by
+
+
+class StaffMemberForm(WagtailAdminModelForm):
+    """Adds or edits one staff member within the editor's own subtree."""
+
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    initial_password = forms.CharField(
+        label=_("初始密码"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("仅新增员工时填写；留空则该账号需重置密码后才能登录。"),
+    )
+
+    class Meta:
+        fields = [
+            "username",
+            "name",
+            "phone",
+            "org_unit",
+            "position",
+            "hired_on",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].required = True
+        if self.for_user is not None:
+            self.fields["org_unit"].queryset = org_units_visible_to(user=self.for_user)
+        if self.instance.pk:
+            self.fields["username"].disabled = True
+            self.fields.pop("initial_password")
+            labels = self.instance.role_labels
+            for role in Role:
+                if str(role.label) in labels:
+                    self.initial["role"] = role.value
+
+    def clean_initial_password(self):
+        password = self.cleaned_data.get("initial_password")
+        if password:
+            validate_password(password)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        unit = cleaned.get("org_unit")
+        if role and unit and self.for_user is not None:
+            if not role_assignable_by(
+                actor=self.for_user, role=Role(role), org_unit=unit
+            ):
+                self.add_error("role", _("您只能为下级单位任命管理者。"))
+        return cleaned
+
+    def save(self, commit=True):
+        from learning.services import role_assign
+
+        user = super().save(commit=False)
+        if user.pk is None:
+            password = self.cleaned_data.get("initial_password")
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+        if commit:
+            user.save()
+            role_assign(user=user, role=Role(self.cleaned_data["role"]))
+        return user

@@ -1,0 +1,67 @@
+import random
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from learning.demo.org import DEMO_PASSWORD, seed_org, seed_staff
+
+
+class Command(BaseCommand):
+    help = "建立拱宸桥街道演示数据（调用真实业务服务，可重复运行）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seed", type=int, default=2017, help="随机种子，相同种子得到相同数据"
+        )
+        parser.add_argument("--reset", action="store_true", help="先清除演示数据再重建")
+
+    def handle(self, *args, seed, reset, **options):
+        if reset:
+            self._reset()
+        rng = random.Random(seed)
+        with transaction.atomic():
+            units = seed_org()
+            people = seed_staff(units, rng)
+            for step in self._later_steps():
+                step(units=units, people=people, rng=rng, stdout=self.stdout)
+        self._print_logins(people)
+
+    def _later_steps(self):
+        """Each capability adds its own demo step here (manual, quizzes, points)."""
+        return []
+
+    def _reset(self):
+        from django.contrib.auth import get_user_model
+
+        from learning.models import OrgUnit
+
+        User = get_user_model()
+        User.objects.filter(username__startswith="GC").delete()
+        User.objects.filter(username="admin").delete()
+        OrgUnit.objects.all().delete()
+        self.stdout.write("已清除演示数据。")
+
+    def _print_logins(self, people):
+        w = self.stdout.write
+        w(
+            self.style.SUCCESS(
+                "演示数据已就绪。登录（工号或手机号均可），密码统一为 " + DEMO_PASSWORD
+            )
+        )
+        rows = [
+            ("系统管理员", people["admins"][0]),
+            ("街道管理者", people["managers"][0]),
+            ("片区管理者", people["managers"][1]),
+            ("社区管理者", people["managers"][2]),
+            ("高级培训师", people["trainers"][0]),
+            ("培训师", people["trainers"][1]),
+            ("社工", people["workers"][0]),
+            ("社工", people["workers"][1]),
+        ]
+        for label, user in rows:
+            w(
+                f"  {label:<6} {user.username:<7} {user.phone or '—':<12} "
+                f"{user.name}  {user.org_unit.name}"
+            )
+        count = len(people["workers"])
+        w(f"  另有社工 {count} 名，工号 GC0101–GC{100 + count:04d}")

@@ -1,0 +1,63 @@
+from wagtail.permission_policies import BasePermissionPolicy
+
+from learning.selectors import staff_visible_to
+
+# Staff are never deleted (their ledgers must stay); they are marked 离职.
+_ACTION_PERMISSION = {
+    "view": "learning.view_staff",
+    "add": "learning.manage_staff",
+    "change": "learning.manage_staff",
+}
+
+
+class StaffPermissionPolicy(BasePermissionPolicy):
+    """Managers act on staff of their own subtree only; nobody deletes staff."""
+
+    def user_has_permission(self, user, action):
+        if not user.is_active:
+            return False
+        if action not in _ACTION_PERMISSION:
+            return False
+        if user.is_superuser:
+            return True
+        return user.org_unit_id is not None and user.has_perm(
+            _ACTION_PERMISSION[action]
+        )
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        if user.is_superuser:
+            return True
+        return instance.org_unit is not None and user.org_unit.contains(
+            instance.org_unit
+        )
+
+    def instances_user_has_permission_for(self, user, action):
+        if not self.user_has_permission(user, action):
+            return self.model.objects.none()
+        return self.model.objects.filter(
+            pk__in=staff_visible_to(user=user).values("pk")
+        )
+
+    def users_with_permission(self, action):
+        from django.contrib.auth import get_user_model
+        from django.db.models import Q
+
+        perm = _ACTION_PERMISSION.get(action)
+        User = get_user_model()
+        if perm is None:
+            return User.objects.none()
+        app_label, codename = perm.split(".")
+        granted = Q(
+            groups__permissions__codename=codename,
+            groups__permissions__content_type__app_label=app_label,
+        ) | Q(
+            user_permissions__codename=codename,
+            user_permissions__content_type__app_label=app_label,
+        )
+        return (
+            User.objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | granted)
+            .distinct()
+        )

@@ -1,0 +1,35 @@
+"""The three roles, as Django groups, and the permissions each one holds.
+
+Groups are (re)synchronised after every migrate, because permissions only exist
+once all apps have migrated. Later capabilities add their permissions here.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    WORKER = "worker", _("社工")
+    TRAINER = "trainer", _("培训师")
+    MANAGER = "manager", _("管理者")
+
+
+# Permission codenames ("app_label.codename") held by each role.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.WORKER: [],
+    Role.TRAINER: [
+        "wagtailadmin.access_admin",
+    ],
+    Role.MANAGER: [
+        "wagtailadmin.access_admin",
+        "learning.view_staff",
+        "learning.manage_staff",
+    ],
+}
+
+
+def role_from_label(label: str) -> Role | None:
+    for role in Role:
+        if str(role.label) == label.strip():
+            return role
+    return None

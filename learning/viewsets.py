@@ -1,0 +1,232 @@
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import HeaderButton
+
+from learning.forms import StaffMemberForm
+from learning.models import StaffMember
+from learning.permissions import StaffPermissionPolicy
+from learning.roster import MSG_UNSUPPORTED_FORMAT
+from learning.selectors import org_units_visible_to, staff_visible_to
+from learning.services import (
+    RosterRejected,
+    roster_export,
+    roster_import,
+    roster_template,
+)
+
+staff_permission_policy = StaffPermissionPolicy(StaffMember)
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SESSION_KEY = "roster_upload"
+
+
+def _org_units(request):
+    if request is None:
+        return StaffMember.objects.none()
+    return org_units_visible_to(user=request.user)
+
+
+class StaffFilterSet(WagtailFilterSet):
+    org_unit = django_filters.ModelChoiceFilter(
+        label=_("所属单位"), queryset=_org_units, method="filter_subtree"
+    )
+    is_active = django_filters.BooleanFilter(label=_("在职"))
+
+    class Meta:
+        model = StaffMember
+        fields = ["org_unit", "is_active"]
+
+    def filter_subtree(self, queryset, name, value):
+        return queryset.filter(org_unit__path__startswith=value.path)
+
+
+class ScopedObjectMixin:
+    """Refuse any single staff member outside the user's subtree."""
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        action = getattr(self, "permission_required", "view")
+        if not staff_permission_policy.user_has_permission_for_instance(
+            self.request.user, action, obj
+        ):
+            raise PermissionDenied
+        return obj
+
+
+class StaffIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return (
+            StaffMember.objects.filter(
+                pk__in=staff_visible_to(user=self.request.user).values("pk")
+            )
+            .select_related("org_unit")
+            .prefetch_related("groups")
+        )
+
+    @property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if staff_permission_policy.user_has_permission(self.request.user, "add"):
+            buttons.append(
+                HeaderButton(
+                    _("导入花名册"), url=reverse("staff:import"), icon_name="upload"
+                )
+            )
+        buttons.append(
+            HeaderButton(
+                _("导出 Excel"),
+                url=reverse("staff:export") + "?format=xlsx",
+                icon_name="download",
+            )
+        )
+        return buttons
+
+
+class StaffEditView(ScopedObjectMixin, generic.EditView):
+    pass
+
+
+class StaffInspectView(ScopedObjectMixin, generic.InspectView):
+    pass
+
+
+class StaffViewSet(ModelViewSet):
+    model = StaffMember
+    icon = "group"
+    menu_label = _("员工花名册")
+    menu_order = 200
+    add_to_admin_menu = True
+    url_prefix = "staff"
+    name = "staff"
+    index_view_class = StaffIndexView
+    edit_view_class = StaffEditView
+    inspect_view_class = StaffInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    search_fields = ["username", "name", "phone"]
+    search_backend_name = None
+    filterset_class = StaffFilterSet
+    list_per_page = 50
+    ordering = ["org_unit__path", "username"]
+    list_display = [
+        "username",
+        "name",
+        Column("org_unit", label=_("所属单位")),
+        "position",
+        Column("role_text", label=_("角色"), accessor="role_text"),
+        "is_active",
+    ]
+    list_export = ["username", "name", "phone", "org_unit", "position", "hired_on"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("username"),
+            FieldPanel("name"),
+            FieldPanel("phone"),
+            FieldPanel("org_unit"),
+            FieldPanel("position"),
+            FieldPanel("hired_on"),
+            FieldPanel("role"),
+            FieldPanel("is_active"),
+            FieldPanel("initial_password"),
+        ],
+        base_form_class=StaffMemberForm,
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("import/", self.import_view, name="import"),
+            path("import/template/", self.template_view, name="template"),
+            path("export/", self.export_view, name="export"),
+        ]
+
+    def _require(self, request, action):
+        if not staff_permission_policy.user_has_permission(request.user, action):
+            raise PermissionDenied
+
+    def template_view(self, request):
+        self._require(request, "add")
+        fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        return _download(roster_template(fmt=fmt), f"员工花名册模板.{fmt}", fmt)
+
+    def export_view(self, request):
+        self._require(request, "view")
+        fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        return _download(
+            roster_export(actor=request.user, fmt=fmt), f"员工花名册.{fmt}", fmt
+        )
+
+    def import_view(self, request):
+        """Upload → dry run with every row error → confirm → all-or-nothing import."""
+        self._require(request, "add")
+        context = {"view": self, "page_title": _("导入员工花名册")}
+        if request.method == "POST" and request.POST.get("confirm"):
+            stored = request.session.get(SESSION_KEY)
+            if not stored:
+                context["error"] = _("上传的文件已过期，请重新上传。")
+            else:
+                content = bytes.fromhex(stored["content"])
+                try:
+                    report = roster_import(
+                        content=content,
+                        filename=stored["filename"],
+                        actor=request.user,
+                        dry_run=False,
+                    )
+                except RosterRejected as rejected:
+                    context["report"] = rejected.report
+                    context["filename"] = stored["filename"]
+                else:
+                    request.session.pop(SESSION_KEY, None)
+                    from wagtail.admin import messages
+
+                    messages.success(
+                        request,
+                        _("导入完成：新增 %(new)d 人，更新 %(updated)d 人。")
+                        % {"new": report.new, "updated": report.updated},
+                    )
+                    return redirect("staff:index")
+        elif request.method == "POST":
+            upload = request.FILES.get("file")
+            from django.conf import settings
+
+            if upload is None:
+                context["error"] = _("请选择要上传的文件。")
+            elif upload.size > settings.ROSTER_MAX_UPLOAD_BYTES:
+                context["error"] = _("文件太大，请拆分后上传（上限 5 MB）。")
+            elif not upload.name.lower().endswith((".xlsx", ".csv")):
+                context["error"] = MSG_UNSUPPORTED_FORMAT
+            else:
+                content = upload.read()
+                report = roster_import(
+                    content=content,
+                    filename=upload.name,
+                    actor=request.user,
+                    dry_run=True,
+                )
+                context["report"] = report
+                context["filename"] = upload.name
+                if report.ok:
+                    request.session[SESSION_KEY] = {
+                        "content": content.hex(),
+                        "filename": upload.name,
+                    }
+        return render(request, "learning/admin/roster_import.html", context)
+
+
+def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
+    content_type = XLSX_TYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

@@ -33,3 +33,7 @@ def role_from_label(label: str) -> Role | None:
         if str(role.label) == label.strip():
             return role
     return None
+
+
+# Trainers in this group may approve and publish manual updates.
+APPROVER_GROUP = "高级培训师"

@@ -7,6 +7,9 @@ def home(request):
     """The learner's start page; visitors see what the product is and a login button."""
     if not request.user.is_authenticated:
         return render(request, "learning/landing.html")
+    from manuals.models import ManualIndexPage
+    from manuals.selectors import study_progress
+
     user = request.user
     context = {
         "org_unit": user.org_unit,
@@ -14,5 +17,7 @@ def home(request):
         "roles": user.role_labels,
         "can_use_admin": user.has_perm("wagtailadmin.access_admin"),
         "is_worker": user.has_role(Role.WORKER),
+        "progress": study_progress(user=user),
+        "manual": ManualIndexPage.objects.live().first(),
     }
     return render(request, "learning/home.html", context)

@@ -1,0 +1,429 @@
+import datetime
+import uuid
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Page,
+    Revision,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from learning.roles import APPROVER_GROUP, Role
+from manuals import changes, rules
+from manuals.models import (
+    CategoryPage,
+    ChangeKind,
+    ItemPublication,
+    ManualIndexPage,
+    ReadingSession,
+    RestudyTask,
+    ServiceItemPage,
+    StudyRecord,
+)
+
+
+class StudyRefused(Exception):
+    """The server refuses a study confirmation; the message is for the worker."""
+
+
+# ---------------------------------------------------------------- manual setup
+
+
+@transaction.atomic
+def manual_root_ensure(*, title: str = "全能社工培训手册") -> ManualIndexPage:
+    """The 手册首页 as the site's root page (served under /manual/)."""
+    existing = ManualIndexPage.objects.first()
+    if existing:
+        return existing
+    root = Page.get_first_root_node()
+    manual = root.add_child(instance=ManualIndexPage(title=title, slug="manual"))
+    manual.save_revision().publish()
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(
+            hostname="localhost",
+            port=80,
+            root_page=manual,
+            is_default_site=True,
+            site_name="社工学堂",
+        )
+    else:
+        stock_home = site.root_page
+        site.root_page = manual
+        site.site_name = "社工学堂"
+        site.save()
+        # Wagtail's "Welcome to your new Wagtail site!" page is of no use here.
+        if stock_home.specific_class is Page and stock_home.depth == 2:
+            stock_home.delete()
+    return manual
+
+
+@transaction.atomic
+def manual_workflow_ensure(*, root: ManualIndexPage) -> Workflow:
+    """培训师 edit and submit; a 高级培训师 or 管理者 approves, which publishes."""
+    trainers = Group.objects.get(name=str(Role.TRAINER.label))
+    approvers, _created = Group.objects.get_or_create(name=APPROVER_GROUP)
+    managers = Group.objects.get(name=str(Role.MANAGER.label))
+    grants = {
+        trainers: ["add_page", "change_page"],
+        approvers: ["add_page", "change_page", "publish_page"],
+        # Managers cannot edit, but approving a change publishes it as them.
+        managers: ["view_page", "publish_page"],
+    }
+    for group, codenames in grants.items():
+        for codename in codenames:
+            GroupPagePermission.objects.get_or_create(
+                group=group,
+                page=root,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+    workflow, _created = Workflow.objects.get_or_create(name="手册发布审核")
+    task = GroupApprovalTask.objects.filter(name="高级培训师或管理者审核").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name="高级培训师或管理者审核")
+    task.groups.set([approvers, managers])
+    WorkflowTask.objects.get_or_create(
+        workflow=workflow, task=task, defaults={"sort_order": 0}
+    )
+    WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
+    return workflow
+
+
+# ---------------------------------------------------------------- publications
+
+
+def item_snapshot(page: ServiceItemPage) -> dict:
+    """The item as workers see it, as plain data, to compare publications later."""
+
+    def display(name):
+        value = getattr(page, name)
+        getter = getattr(page, f"get_{name}_display", None)
+        return str(getter()) if getter and value not in (None, "") else value
+
+    fields = {name: display(name) for name in changes.FIELD_LABELS}
+    return {
+        "fields": fields,
+        "conditions": [
+            {
+                "code": c.code,
+                "text": c.text,
+                "kind": str(c.get_kind_display()),
+                "parameter": c.parameter,
+                "active": c.active,
+            }
+            for c in page.conditions.all()
+        ],
+        "materials": [
+            {
+                "code": m.code,
+                "name": m.name,
+                "form": str(m.get_form_display()),
+                "copies": m.copies,
+                "necessity": str(m.get_necessity_display()),
+                "note": m.note,
+            }
+            for m in page.materials.all()
+        ],
+        "steps": [
+            {
+                "name": s.name,
+                "actor": s.actor,
+                "days": s.days,
+                "counts_in_limit": s.counts_in_limit,
+                "description": s.description,
+            }
+            for s in page.steps.all()
+        ],
+        "legal_bases": [
+            {"title": b.title, "doc_number": b.doc_number, "article": b.article}
+            for b in page.legal_bases.all()
+        ],
+        "faqs": [{"question": f.question, "answer": f.answer} for f in page.faqs.all()],
+    }
+
+
+@transaction.atomic
+def item_publication_record(
+    *, page: ServiceItemPage, revision: Revision, now: datetime.datetime | None = None
+) -> ItemPublication:
+    """Record a publication; a material change sends everyone who studied it back.
+
+    Safe to call twice for the same revision.
+    """
+    now = now or timezone.now()
+    existing = ItemPublication.objects.filter(revision=revision).first()
+    if existing:
+        return existing
+    published = revision.as_object()
+    snapshot = item_snapshot(published)
+    previous = (
+        ItemPublication.objects.filter(page=page)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    chosen = published.change_kind
+    if previous is None:
+        kind, diff = "first", {}
+    else:
+        diff = changes.item_diff(previous.snapshot, snapshot)
+        if chosen:
+            kind = chosen
+        else:
+            kind = (
+                ChangeKind.MATERIAL if changes.is_material(diff) else ChangeKind.WORDING
+            )
+    publication = ItemPublication(
+        page=page,
+        revision=revision,
+        kind=kind,
+        kind_chosen_by_editor=bool(chosen) and previous is not None,
+        note=published.change_note if previous else "",
+        snapshot=snapshot,
+        changes=diff,
+        edited_by=revision.user,
+        published_at=now,
+    )
+    publication.full_clean()
+    publication.save()
+    if kind == ChangeKind.MATERIAL:
+        restudy_tasks_open(publication=publication, now=now)
+    return publication
+
+
+def restudy_tasks_open(*, publication: ItemPublication, now: datetime.datetime) -> int:
+    """Mark every active worker who studied the item 待复学; returns how many."""
+    page = publication.page
+    learners = (
+        StudyRecord.objects.filter(page=page, user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    open_tasks = dict(
+        RestudyTask.objects.filter(page=page, completed_at__isnull=True).values_list(
+            "user_id", "pk"
+        )
+    )
+    due = now + datetime.timedelta(days=rules.RESTUDY_DAYS)
+    new_tasks = []
+    for user_id in set(learners):
+        if user_id in open_tasks:
+            continue
+        new_tasks.append(
+            RestudyTask(
+                user_id=user_id,
+                page=page,
+                publication=publication,
+                created_at=now,
+                due_at=due,
+            )
+        )
+    RestudyTask.objects.bulk_create(new_tasks)
+    # Someone still owing a re-read of an older change now owes this one.
+    RestudyTask.objects.filter(pk__in=open_tasks.values()).update(
+        publication=publication
+    )
+    return len(new_tasks) + len(open_tasks)
+
+
+# ---------------------------------------------------------------- studying
+
+
+def reading_start(
+    *, user, page: ServiceItemPage, now: datetime.datetime | None = None
+) -> ReadingSession:
+    """Start the server-side timer for reading the live revision of an item."""
+    now = now or timezone.now()
+    revision = page.live_revision or page.latest_revision
+    session = ReadingSession(
+        token=uuid.uuid4(),
+        user=user,
+        page=page,
+        revision=revision,
+        started_at=now,
+        last_beat_at=now,
+        required_seconds=page.required_study_seconds(),
+    )
+    session.full_clean()
+    session.save()
+    return session
+
+
+def _credit(session: ReadingSession, *, was_visible: bool, now) -> None:
+    gap = (now - session.last_beat_at).total_seconds()
+    session.visible_seconds += rules.heartbeat_credit(
+        gap_seconds=gap, was_visible=was_visible
+    )
+    session.last_beat_at = max(now, session.last_beat_at)
+
+
+@transaction.atomic
+def reading_heartbeat(
+    *,
+    session: ReadingSession,
+    was_visible: bool,
+    reached_end: bool = False,
+    now: datetime.datetime | None = None,
+) -> ReadingSession:
+    """Credit the time since the last beat if the page stayed visible."""
+    now = now or timezone.now()
+    session = ReadingSession.objects.select_for_update().get(pk=session.pk)
+    _credit(session, was_visible=was_visible, now=now)
+    session.reached_end = session.reached_end or reached_end
+    session.save(update_fields=["visible_seconds", "last_beat_at", "reached_end"])
+    return session
+
+
+@transaction.atomic
+def study_confirm(
+    *, session: ReadingSession, reached_end: bool = False, now=None
+) -> StudyRecord:
+    """Turn a long-enough read into a study record, once per revision.
+
+    Raises StudyRefused with a message for the worker when the read is too short.
+    """
+    now = now or timezone.now()
+    session = ReadingSession.objects.select_for_update().get(pk=session.pk)
+    _credit(session, was_visible=True, now=now)
+    session.reached_end = session.reached_end or reached_end
+    session.save(update_fields=["visible_seconds", "last_beat_at", "reached_end"])
+
+    remaining = rules.remaining_seconds(
+        visible_seconds=session.visible_seconds, required=session.required_seconds
+    )
+    if remaining > 0:
+        raise StudyRefused(rules.MSG_TOO_EARLY.format(seconds=remaining))
+    if not session.reached_end:
+        raise StudyRefused(rules.MSG_NOT_AT_END)
+
+    task = (
+        RestudyTask.objects.select_for_update()
+        .filter(user=session.user, page=session.page, completed_at__isnull=True)
+        .first()
+    )
+    record, created = StudyRecord.objects.get_or_create(
+        user=session.user,
+        page=session.page,
+        revision=session.revision,
+        defaults={
+            "studied_at": now,
+            "seconds": int(session.visible_seconds),
+            "is_restudy": task is not None,
+        },
+    )
+    if (
+        task is not None
+        and session.revision.created_at >= task.publication.revision.created_at
+    ):
+        task.completed_at = now
+        task.completed_by = record
+        task.save(update_fields=["completed_at", "completed_by"])
+    return record
+
+
+def study_refusal_message(exc: StudyRefused) -> str:
+    return str(exc) or _("无法完成学习记录。")
+
+
+# ---------------------------------------------------------------- authoring
+
+
+@transaction.atomic
+def category_ensure(
+    *, root: ManualIndexPage, code: str, title: str, slug: str, intro: str = ""
+) -> CategoryPage:
+    existing = CategoryPage.objects.filter(code=code).first()
+    if existing:
+        return existing
+    category = root.add_child(
+        instance=CategoryPage(title=title, slug=slug, code=code, intro=intro)
+    )
+    category.save_revision().publish()
+    return category
+
+
+def _paragraphs(text: str) -> str:
+    from django.utils.html import escape
+
+    return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n") if p.strip())
+
+
+def item_build(data: dict) -> ServiceItemPage:
+    """An unsaved item page from structured data; conditions coded c1, c2… in order."""
+    from manuals.models import FAQ, Condition, LegalBasis, Material, Step
+
+    scalar = {
+        k: data[k]
+        for k in (
+            "legal_nature",
+            "handling_type",
+            "decided_at",
+            "accepted_at",
+            "applicant",
+            "promised_days",
+            "legal_days",
+            "time_limit_unit",
+            "time_limit_note",
+            "is_free",
+            "fee_note",
+            "location",
+            "phone",
+            "can_apply_online",
+            "can_proxy",
+            "home_visit",
+            "high_frequency",
+            "discontinued",
+            "keywords",
+        )
+        if k in data
+    }
+    page = ServiceItemPage(
+        title=data["title"],
+        slug=data.get("slug") or data["code"].lower(),
+        item_code=data["code"],
+        notes=_paragraphs(data.get("notes", "")),
+        live=False,  # only publishing makes an item visible
+        **scalar,
+    )
+    page.conditions = [
+        Condition(code=f"c{n}", sort_order=n, **row)
+        for n, row in enumerate(data.get("conditions", []), start=1)
+    ]
+    page.materials = [
+        Material(code=f"m{n}", sort_order=n, **row)
+        for n, row in enumerate(data.get("materials", []), start=1)
+    ]
+    page.steps = [
+        Step(sort_order=n, **row) for n, row in enumerate(data.get("steps", []))
+    ]
+    page.legal_bases = [
+        LegalBasis(sort_order=n, **row)
+        for n, row in enumerate(data.get("legal_basis", []))
+    ]
+    page.faqs = [FAQ(sort_order=n, **row) for n, row in enumerate(data.get("faq", []))]
+    return page
+
+
+@transaction.atomic
+def item_create(
+    *, category, data: dict, user=None, publish: bool = True
+) -> ServiceItemPage:
+    """Add an item under a category and (by default) publish it."""
+    existing = ServiceItemPage.objects.filter(item_code=data["code"]).first()
+    if existing:
+        return existing
+    page = category.add_child(instance=item_build(data))
+    revision = page.save_revision(user=user)
+    if publish:
+        revision.publish(user=user)
+        page.refresh_from_db()
+    return page

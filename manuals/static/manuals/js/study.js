@@ -1,0 +1,92 @@
+// Reading timer for a service item. The server keeps the time: this script only
+// reports, every 15 seconds while the page is visible, that the reader is still here.
+(function () {
+  "use strict";
+  var panel = document.getElementById("study-panel");
+  if (!panel || panel.dataset.done) return;
+  var PLACEHOLDER = "00000000-0000-0000-0000-000000000000";
+  var button = panel.querySelector("[data-finish]");
+  var bar = panel.querySelector(".progress > span");
+  var status = panel.querySelector(".study-status");
+  var message = panel.querySelector(".study-message");
+  var token = null, timer = null, tick = null, state = null, reachedEnd = false, finished = false;
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": panel.dataset.csrf },
+      body: JSON.stringify(body || {})
+    }).then(function (r) { return r.json().then(function (d) { return { status: r.status, data: d }; }); });
+  }
+
+  function url(kind) { return panel.dataset[kind + "Url"].replace(PLACEHOLDER, token); }
+
+  function render() {
+    if (!state || finished) return;
+    var done = state.required - state.remaining;
+    bar.style.width = Math.min(100, Math.round(done * 100 / state.required)) + "%";
+    if (state.remaining > 0) {
+      status.textContent = "还需阅读约 " + state.remaining + " 秒";
+    } else if (!reachedEnd && !state.reached_end) {
+      status.textContent = "阅读时间已够，请读到页面末尾";
+    } else {
+      status.textContent = "可以完成学习了";
+    }
+    button.disabled = !(state.remaining <= 0 && (reachedEnd || state.reached_end));
+  }
+
+  function beat(visible) {
+    if (!token || finished) return;
+    post(url("beat"), { visible: visible, reached_end: reachedEnd }).then(function (r) {
+      if (r.status === 200) { state = r.data; render(); }
+    });
+  }
+
+  function run() {
+    clearInterval(timer); clearInterval(tick);
+    timer = setInterval(function () { beat(true); }, 15000);
+    // Smooth countdown between heartbeats; the next heartbeat corrects it.
+    tick = setInterval(function () {
+      if (state && state.remaining > 0) { state.remaining -= 1; render(); }
+    }, 1000);
+  }
+
+  function pause() { clearInterval(timer); clearInterval(tick); }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { beat(true); pause(); } else { beat(false); run(); }
+  });
+
+  var end = document.getElementById("study-end");
+  if (end && "IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; }) && !reachedEnd) {
+        reachedEnd = true; beat(true);
+      }
+    }).observe(end);
+  } else {
+    reachedEnd = true;
+  }
+
+  button.addEventListener("click", function () {
+    button.disabled = true;
+    post(url("finish"), { reached_end: reachedEnd }).then(function (r) {
+      message.textContent = r.data.message || "";
+      if (r.data.ok) {
+        finished = true; pause();
+        bar.style.width = "100%";
+        status.textContent = "已完成";
+        panel.classList.add("done");
+      } else {
+        state = r.data; render();
+      }
+    });
+  });
+
+  post(panel.dataset.startUrl).then(function (r) {
+    if (r.status !== 200) return;
+    token = r.data.token; state = r.data; render();
+    if (!document.hidden) run();
+  });
+})();

@@ -1,0 +1,89 @@
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from manuals.models import ReadingSession, ServiceItemPage
+from manuals.rules import remaining_seconds
+from manuals.selectors import manual_search
+from manuals.services import (
+    StudyRefused,
+    reading_heartbeat,
+    reading_start,
+    study_confirm,
+)
+
+
+def _payload(request) -> dict:
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+
+
+def _session_state(session: ReadingSession) -> dict:
+    return {
+        "token": str(session.token),
+        "required": session.required_seconds,
+        "visible": round(session.visible_seconds),
+        "remaining": remaining_seconds(
+            visible_seconds=session.visible_seconds, required=session.required_seconds
+        ),
+        "reached_end": session.reached_end,
+    }
+
+
+def _own_session(request, token) -> ReadingSession:
+    session = ReadingSession.objects.filter(token=token, user=request.user).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+@login_required
+@require_POST
+def study_start(request, page_id):
+    page = get_object_or_404(ServiceItemPage.objects.live(), pk=page_id)
+    return JsonResponse(_session_state(reading_start(user=request.user, page=page)))
+
+
+@login_required
+@require_POST
+def study_beat(request, token):
+    data = _payload(request)
+    session = reading_heartbeat(
+        session=_own_session(request, token),
+        was_visible=bool(data.get("visible", True)),
+        reached_end=bool(data.get("reached_end", False)),
+    )
+    return JsonResponse(_session_state(session))
+
+
+@login_required
+@require_POST
+def study_finish(request, token):
+    data = _payload(request)
+    session = _own_session(request, token)
+    try:
+        record = study_confirm(
+            session=session, reached_end=bool(data.get("reached_end", False))
+        )
+    except StudyRefused as refused:
+        session.refresh_from_db()
+        return JsonResponse(
+            {"ok": False, "message": str(refused), **_session_state(session)},
+            status=400,
+        )
+    message = (
+        "已完成复学，感谢及时更新知识。" if record.is_restudy else "已记录本次学习。"
+    )
+    return JsonResponse({"ok": True, "message": message, "restudy": record.is_restudy})
+
+
+@login_required
+def search(request):
+    query = request.GET.get("q", "").strip()[:100]
+    hits = manual_search(query=query) if query else []
+    return render(request, "manuals/search.html", {"query": query, "hits": hits})

@@ -1,0 +1,141 @@
+"""A study record only after a real read, confirmed by the server."""
+
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from manuals.models import StudyRecord
+from manuals.rules import MSG_NOT_AT_END
+from manuals.services import (
+    StudyRefused,
+    reading_heartbeat,
+    reading_start,
+    study_confirm,
+)
+from tests.manuals.helpers import read_item, study
+
+
+def test_required_time_grows_with_length_but_is_at_least_a_minute(manual):
+    assert manual["youhui"].required_study_seconds() == 60
+    manual["dibao"].study_seconds = 150
+    assert manual["dibao"].required_study_seconds() == 150
+
+
+def test_too_early_confirmation_is_refused_with_a_clear_message(manual, worker):
+    page = manual["dibao"]
+    session, end = read_item(worker, page, seconds=30)
+
+    with pytest.raises(StudyRefused) as refused:
+        study_confirm(session=session, reached_end=True, now=end)
+
+    assert "还需约 30 秒" in str(refused.value)
+    assert not StudyRecord.objects.filter(user=worker).exists()
+
+
+def test_record_after_the_dwell_time_keeps_the_revision_read(manual, worker):
+    page = manual["dibao"]
+
+    record = study(worker, page)
+
+    assert record.revision_id == page.live_revision_id
+    assert record.seconds >= 60
+    assert not record.is_restudy
+
+
+def test_hidden_time_does_not_count(manual, worker):
+    page = manual["dibao"]
+    start = timezone.now()
+    session = reading_start(user=worker, page=page, now=start)
+    for step in range(1, 9):
+        reading_heartbeat(
+            session=session,
+            was_visible=False,
+            now=start + datetime.timedelta(seconds=15 * step),
+        )
+
+    with pytest.raises(StudyRefused):
+        study_confirm(
+            session=session,
+            reached_end=True,
+            now=start + datetime.timedelta(seconds=125),
+        )
+
+
+def test_a_long_silent_gap_earns_at_most_one_heartbeat(manual, worker):
+    page = manual["dibao"]
+    start = timezone.now()
+    session = reading_start(user=worker, page=page, now=start)
+
+    with pytest.raises(StudyRefused):
+        # Phone locked for ten minutes, then "finish" pressed.
+        study_confirm(
+            session=session,
+            reached_end=True,
+            now=start + datetime.timedelta(minutes=10),
+        )
+
+
+def test_must_reach_the_end_of_the_page(manual, worker):
+    session, end = read_item(worker, manual["dibao"])
+    with pytest.raises(StudyRefused) as refused:
+        study_confirm(session=session, reached_end=False, now=end)
+    assert str(refused.value) == MSG_NOT_AT_END
+
+
+def test_rereading_the_same_revision_adds_no_second_record(manual, worker):
+    page = manual["dibao"]
+    first = study(worker, page)
+    again = study(worker, page, start=timezone.now() + datetime.timedelta(hours=1))
+
+    assert again.pk == first.pk
+    assert StudyRecord.objects.filter(user=worker, page=page).count() == 1
+
+
+def _post(client, url, data=None):
+    return client.post(url, json.dumps(data or {}), content_type="application/json")
+
+
+def test_study_endpoints_refuse_early_finish_with_the_message(client, manual, worker):
+    client.force_login(worker)
+    page = manual["dibao"]
+
+    started = _post(client, reverse("manuals:study_start", args=[page.pk])).json()
+    finished = _post(
+        client,
+        reverse("manuals:study_finish", args=[started["token"]]),
+        {"reached_end": True},
+    )
+
+    assert finished.status_code == 400
+    assert "阅读时间还不够" in finished.json()["message"]
+    assert started["required"] == page.required_study_seconds()
+
+
+def test_a_worker_cannot_use_someone_elses_reading_session(
+    client, manual, worker, trainer
+):
+    session = reading_start(user=trainer, page=manual["dibao"])
+    client.force_login(worker)
+
+    response = _post(client, reverse("manuals:study_beat", args=[session.token]))
+
+    assert response.status_code == 404
+
+
+def test_visitors_are_sent_to_login_from_manual_pages(client, manual):
+    response = client.get(manual["dibao"].url)
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_home_shows_progress_per_category_and_overall(client, manual, worker):
+    study(worker, manual["dibao"])
+    client.force_login(worker)
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert "已学 1/2" in html
+    assert "社会事务类" in html

@@ -47,6 +47,7 @@ test-system-packages:
 demo: setup system-packages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --seed $(SEED)
+	$(MANAGE) update_index --verbosity 0
 	@echo "后台任务 worker 与网站一起启动；按 Ctrl-C 同时停止。网站: http://127.0.0.1:$(PORT)/"
 	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)

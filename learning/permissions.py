@@ -61,3 +61,30 @@ class StaffPermissionPolicy(BasePermissionPolicy):
             .filter(Q(is_superuser=True) | granted)
             .distinct()
         )
+
+
+class ReadOnlyPermissionPolicy(BasePermissionPolicy):
+    """Records only services write: the admin may list and inspect them."""
+
+    def __init__(self, model, view_permission: str):
+        super().__init__(model)
+        self.view_permission = view_permission
+
+    def user_has_permission(self, user, action):
+        if action != "view" or not user.is_active:
+            return False
+        return user.is_superuser or user.has_perm(self.view_permission)
+
+    def users_with_permission(self, action):
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        if action != "view":
+            return User.objects.none()
+        return User.objects.filter(
+            pk__in=[
+                u.pk
+                for u in User.objects.filter(is_active=True)
+                if u.has_perm(self.view_permission)
+            ]
+        )

@@ -19,11 +19,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.WORKER: [],
     Role.TRAINER: [
         "wagtailadmin.access_admin",
+        "manuals.view_itempublication",
     ],
     Role.MANAGER: [
         "wagtailadmin.access_admin",
         "learning.view_staff",
         "learning.manage_staff",
+        "manuals.view_itempublication",
     ],
 }
 

@@ -85,16 +85,41 @@ class SegmentedSearchField(index.SearchField):
         return segment(str(value))
 
 
+class SegmentedAutocompleteField(index.AutocompleteField):
+    """Autocomplete (prefix) matching on segmented words, as the admin search uses."""
+
+    def get_value(self, obj):
+        value = super().get_value(obj)
+        return None if value is None else segment(str(value))
+
+
+def segment_query(query):
+    """Segment a query string, or the strings inside a parsed query."""
+    from wagtail.search.query import And, Not, Or, Phrase, PlainText
+
+    if isinstance(query, str):
+        return segment(query)
+    if isinstance(query, PlainText):
+        return PlainText(
+            segment(query.query_string), operator=query.operator, boost=query.boost
+        )
+    if isinstance(query, Phrase):
+        return Phrase(segment(query.query_string))
+    if isinstance(query, And | Or):
+        return type(query)([segment_query(q) for q in query.subqueries])
+    if isinstance(query, Not):
+        return Not(segment_query(query.subquery))
+    return query
+
+
 class ChineseQueryMixin:
     def search(self, query, model_or_queryset, *args, **kwargs):
-        if isinstance(query, str):
-            query = segment(query)
-        return super().search(query, model_or_queryset, *args, **kwargs)
+        return super().search(segment_query(query), model_or_queryset, *args, **kwargs)
 
     def autocomplete(self, query, model_or_queryset, *args, **kwargs):
-        if isinstance(query, str):
-            query = segment(query)
-        return super().autocomplete(query, model_or_queryset, *args, **kwargs)
+        return super().autocomplete(
+            segment_query(query), model_or_queryset, *args, **kwargs
+        )
 
 
 _classes: dict[type, type] = {}

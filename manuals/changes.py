@@ -147,3 +147,14 @@ def changed_condition_codes(diff: dict) -> set[str]:
         | {r["code"] for r in section["removed"]}
         | {c["code"] for c in section["changed"]}
     )
+
+
+def changed_keys(diff: dict) -> set[str]:
+    """Condition codes and field names a change touched (questions cite these)."""
+    keys = changed_condition_codes(diff) | {f["field"] for f in diff["fields"]}
+    if _rows_changed(diff["materials"]):
+        keys.add("materials")
+    for section in ("steps", "legal_bases", "faqs"):
+        if diff[section]:
+            keys.add(section)
+    return keys

@@ -19,7 +19,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, Revision
 from wagtail.search import index
 
-from learning.search import SegmentedSearchField
+from learning.search import SegmentedAutocompleteField, SegmentedSearchField
 from manuals.forms import ServiceItemPageForm
 from manuals.rules import required_seconds
 
@@ -140,6 +140,7 @@ class ChapterPage(LearnerPageMixin, Page):
     search_fields = [
         *Page.search_fields,
         SegmentedSearchField("title", boost=3),
+        SegmentedAutocompleteField("title"),
         SegmentedSearchField("intro"),
         SegmentedSearchField("body"),
     ]
@@ -295,6 +296,8 @@ class ServiceItemPage(LearnerPageMixin, Page):
         *Page.search_fields,
         SegmentedSearchField("title", boost=4),
         SegmentedSearchField("keywords", boost=4),
+        SegmentedAutocompleteField("title"),
+        SegmentedAutocompleteField("keywords"),
         SegmentedSearchField("item_code", boost=2),
         SegmentedSearchField("applicant"),
         index.RelatedFields("conditions", [SegmentedSearchField("text")]),

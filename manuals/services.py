@@ -197,7 +197,21 @@ def item_publication_record(
     publication.save()
     if kind == ChangeKind.MATERIAL:
         restudy_tasks_open(publication=publication, now=now)
+        _questions_to_review(publication)
     return publication
+
+
+def _questions_to_review(publication: ItemPublication) -> None:
+    from quizzes.services import questions_mark_for_review
+
+    when = timezone.localtime(publication.published_at).strftime("%Y-%m-%d")
+    questions_mark_for_review(
+        item=publication.page,
+        changed=changes.changed_keys(publication.changes),
+        reason=(
+            f"事项于 {when} 实质性变更：{publication.note or '请核对题目是否仍然正确'}"
+        ),
+    )
 
 
 def restudy_tasks_open(*, publication: ItemPublication, now: datetime.datetime) -> int:
@@ -427,3 +441,31 @@ def item_create(
         revision.publish(user=user)
         page.refresh_from_db()
     return page
+
+
+@transaction.atomic
+def chapter_ensure(*, root: ManualIndexPage, data: dict):
+    """A general chapter from {title, slug, intro, sections: [heading, paragraphs]}."""
+    from django.utils.html import escape
+
+    from manuals.models import ChapterPage
+
+    existing = ChapterPage.objects.filter(slug=data["slug"]).child_of(root).first()
+    if existing:
+        return existing
+    body = []
+    for section in data.get("sections", []):
+        body.append(("heading", section["heading"]))
+        for paragraph in section.get("paragraphs", []):
+            body.append(("paragraph", f"<p>{escape(paragraph)}</p>"))
+    chapter = root.add_child(
+        instance=ChapterPage(
+            title=data["title"],
+            slug=data["slug"],
+            intro=data.get("intro", ""),
+            body=body,
+            live=False,
+        )
+    )
+    chapter.save_revision().publish()
+    return chapter

@@ -5,6 +5,37 @@ from learning.demo.org import seed_org
 from learning.roles import Role
 from tests.factories import StaffFactory
 
+# Fixtures shared across packages: the small manual and its question bank.
+pytest_plugins = ["tests.manuals.fixtures", "tests.quizzes.fixtures"]
+
+
+def ensure_wagtail_base_data():
+    """Wagtail's migrations create a locale and the root page; a flush removes them.
+
+    Transactional tests (browser, concurrency) end with a flush, so these rows are
+    put back before any test that needs them, including on a reused database.
+    """
+    from django.conf import settings
+    from wagtail.models import Locale, Page
+
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(instance=Page(title="Root", slug="root", live=True))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_wagtail_base_data()
+
+
+@pytest.fixture(autouse=True)
+def _wagtail_base_data_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_wagtail_base_data()
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:

@@ -3,7 +3,10 @@ import pytest
 from tests.browser.conftest import no_horizontal_scroll
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_worker_logs_in_on_a_phone_without_sideways_scrolling(

@@ -1,8 +1,19 @@
+from io import StringIO
+
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from learning.demo.org import DEMO_PASSWORD
 from learning.models import OrgUnit
 from learning.roles import Role
+from manuals.models import (
+    CategoryPage,
+    ChapterPage,
+    ItemPublication,
+    RestudyTask,
+    ServiceItemPage,
+    StudyRecord,
+)
 
 
 def _snapshot():
@@ -22,18 +33,27 @@ def _snapshot():
     )
     roles = sorted(get_user_model().objects.values_list("username", "groups__name"))
     units = list(OrgUnit.objects.order_by("path").values_list("path", "name", "kind"))
-    return users, roles, units
+    manual = (
+        list(ServiceItemPage.objects.order_by("path").values_list("item_code", "live")),
+        StudyRecord.objects.count(),
+        ItemPublication.objects.count(),
+        RestudyTask.objects.count(),
+    )
+    return users, roles, units, manual
 
 
-def test_seed_demo_twice_equals_once(db):
-    call_command("seed_demo", "--seed", "7", stdout=open("/dev/null", "w"))
+def _seed(*args):
+    out = StringIO()
+    call_command("seed_demo", "--seed", "7", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_twice_equals_once_and_builds_a_real_street(client, db):
+    printed = _seed()
     once = _snapshot()
-    call_command("seed_demo", "--seed", "7", stdout=open("/dev/null", "w"))
+    _seed()
     assert _snapshot() == once
 
-
-def test_seed_demo_builds_the_street_and_its_people(db):
-    call_command("seed_demo", "--seed", "7", stdout=open("/dev/null", "w"))
     User = get_user_model()
     street = OrgUnit.objects.get(name="拱宸桥街道")
     qiaoxi = OrgUnit.objects.get(name="桥西片区公共服务中心")
@@ -55,25 +75,6 @@ def test_seed_demo_builds_the_street_and_its_people(db):
         "street",
     ]
 
-
-def test_seed_demo_reset_rebuilds_the_same_data(db):
-    call_command("seed_demo", "--seed", "7", stdout=open("/dev/null", "w"))
-    users, roles, units = _snapshot()
-    call_command("seed_demo", "--seed", "7", "--reset", stdout=open("/dev/null", "w"))
-    users_after, roles_after, units_after = _snapshot()
-    strip = [u[:6] for u in users]
-    assert [u[:6] for u in users_after] == strip
-    assert units_after == units
-
-
-def test_printed_demo_logins_work(client, db, capsys):
-    from io import StringIO
-
-    out = StringIO()
-    call_command("seed_demo", "--seed", "7", stdout=out)
-    printed = out.getvalue()
-    from learning.demo.org import DEMO_PASSWORD
-
     assert DEMO_PASSWORD in printed
     for username in ("GC0001", "GC0002", "GC0003", "GC0011", "GC0101"):
         assert username in printed
@@ -82,3 +83,29 @@ def test_printed_demo_logins_work(client, db, capsys):
             "/login/", {"username": username, "password": DEMO_PASSWORD}
         )
         assert response.status_code == 302, username
+
+
+def test_seed_demo_builds_the_whole_manual_with_reading_and_one_change(db):
+    _seed()
+    assert CategoryPage.objects.live().count() == 7
+    assert ServiceItemPage.objects.live().count() >= 40
+    assert ChapterPage.objects.live().count() >= 4
+    readers = StudyRecord.objects.values("user").distinct().count()
+    assert 30 <= readers <= 63
+    changed = ItemPublication.objects.filter(kind="material")
+    assert changed.count() == 1
+    # Exactly those who had read the changed item owe a re-read.
+    page = changed.get().page
+    assert set(RestudyTask.objects.values_list("user", flat=True)) == set(
+        StudyRecord.objects.filter(page=page).values_list("user", flat=True)
+    )
+
+
+def test_seed_demo_reset_rebuilds_the_same_data(db):
+    _seed()
+    users, roles, units, manual = _snapshot()
+    _seed("--reset")
+    users_after, roles_after, units_after, manual_after = _snapshot()
+    assert [u[:6] for u in users_after] == [u[:6] for u in users]
+    assert units_after == units
+    assert manual_after == manual

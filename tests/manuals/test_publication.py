@@ -169,7 +169,7 @@ def test_an_unpublished_draft_is_never_shown_to_learners(client, manual, worker)
 
 def test_a_never_published_item_is_not_reachable(client, manual, worker):
     from manuals.services import item_create
-    from tests.manuals.conftest import YOUHUI
+    from tests.manuals.fixtures import YOUHUI
 
     hidden = item_create(
         category=manual["social"],
@@ -182,3 +182,24 @@ def test_a_never_published_item_is_not_reachable(client, manual, worker):
     home = client.get(reverse("home")).content.decode()
     assert "已学 0/2" in home
     assert not hidden.live
+
+
+def test_trainers_see_the_publication_history_read_only(
+    client, manual, trainer, worker
+):
+    publish_edit(manual["dibao"], _reword_condition, kind="material", note="户籍收紧")
+    publication = ItemPublication.objects.latest()
+    client.force_login(trainer)
+
+    listing = client.get(reverse("manual_publications:index"))
+    inspect = client.get(reverse("manual_publications:inspect", args=[publication.pk]))
+    edit = client.get(reverse("manual_publications:edit", args=[publication.pk]))
+    delete = client.post(reverse("manual_publications:delete", args=[publication.pk]))
+
+    assert "户籍收紧" in listing.content.decode()
+    assert inspect.status_code == 200
+    assert edit.status_code in (302, 403)
+    assert delete.status_code in (302, 403)
+    assert ItemPublication.objects.filter(pk=publication.pk).exists()
+    client.force_login(worker)
+    assert client.get(reverse("manual_publications:index")).status_code == 302

@@ -28,13 +28,28 @@ class Command(BaseCommand):
 
     def _later_steps(self):
         """Each capability adds its own demo step here (manual, quizzes, points)."""
-        return []
+        from manuals.demo.seed import seed_manual
+
+        return [seed_manual]
 
     def _reset(self):
         from django.contrib.auth import get_user_model
 
         from learning.models import OrgUnit
+        from manuals.models import (
+            ItemPublication,
+            ManualIndexPage,
+            ReadingSession,
+            RestudyTask,
+            StudyRecord,
+        )
 
+        RestudyTask.objects.all().delete()
+        StudyRecord.objects.all().delete()
+        ReadingSession.objects.all().delete()
+        ItemPublication.objects.all().delete()
+        for root in ManualIndexPage.objects.all():
+            root.delete()
         User = get_user_model()
         User.objects.filter(username__startswith="GC").delete()
         User.objects.filter(username="admin").delete()

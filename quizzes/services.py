@@ -1,0 +1,354 @@
+import datetime
+import random
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from quizzes import grading
+from quizzes.draw import Candidate, DrawRule, NotEnoughQuestions, draw
+from quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    ExtraAttemptGrant,
+    Question,
+    QuestionStatus,
+    QuestionVersion,
+    QuizPage,
+    WrongBookEntry,
+    stem_fingerprint,
+)
+
+# Answers arriving this long after the deadline still count (slow networks).
+GRACE_SECONDS = 30
+# Answered right this many times in a row, a question leaves the 错题本.
+WRONG_BOOK_CLEAR_STREAK = 2
+
+MSG_CLOSED = "本测验不在开放时间内。"
+MSG_NO_ATTEMPTS_LEFT = "您已用完本测验的作答次数（共 {n} 次）。如需补考，请联系管理者。"
+MSG_TOO_SOON = "距上次作答不足 {minutes} 分钟，请于 {at} 后再试。"
+MSG_LATE = "已超过作答时间，本次答案未被记录。"
+MSG_SUBMITTED = "本次作答已交卷，不能再修改答案。"
+
+
+class QuizRefused(Exception):
+    """The server refuses an action on a quiz; the message is for the worker."""
+
+
+# ---------------------------------------------------------------- question bank
+
+
+@transaction.atomic
+def question_save(
+    *,
+    question: Question | None,
+    item,
+    qtype: str,
+    stem: str,
+    options: list[dict],
+    answer,
+    explanation: str = "",
+    condition_codes: list[str] | None = None,
+    difficulty: int = 2,
+    user=None,
+    status: str | None = None,
+) -> Question:
+    """Create or edit a question. Editing one that has been answered adds a version,
+    so past attempts keep showing the text they were graded on."""
+    now = timezone.now()
+    content = {
+        "stem": stem.strip(),
+        "options": options,
+        "answer": answer,
+        "explanation": explanation.strip(),
+        "condition_codes": list(condition_codes or []),
+    }
+    if question is None:
+        question = Question(item=item, qtype=qtype, difficulty=difficulty)
+    question.item = item
+    question.qtype = qtype
+    question.difficulty = difficulty
+    question.fingerprint = stem_fingerprint(item.pk, stem)
+    question.updated_at = now
+    if status:
+        question.status = status
+    elif question.status == QuestionStatus.NEEDS_REVIEW:
+        # Editing after a manual change is the trainer's review.
+        question.status = QuestionStatus.ACTIVE
+        question.review_reason = ""
+    duplicate = (
+        Question.objects.filter(fingerprint=question.fingerprint)
+        .exclude(status=QuestionStatus.RETIRED)
+        .exclude(pk=question.pk)
+        .exists()
+    )
+    if duplicate:
+        raise ValidationError({"stem": "该事项下已有相同题干的题目。"})
+    question.full_clean(exclude=["current"])
+    question.save()
+
+    current = question.current
+    answered = (
+        current is not None and AttemptQuestion.objects.filter(version=current).exists()
+    )
+    if current is not None and not answered:
+        for name, value in content.items():
+            setattr(current, name, value)
+        current.full_clean()
+        current.save()
+        return question
+    number = (question.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = QuestionVersion(
+        question=question, number=number, created_by=user, **content
+    )
+    version.full_clean()
+    version.save()
+    question.current = version
+    question.save(update_fields=["current"])
+    return question
+
+
+def questions_mark_for_review(*, item, changed: set[str], reason: str) -> int:
+    """After a material change, questions on what changed leave the draws (待复核).
+
+    `changed` holds condition codes and field names ("materials", "decided_at"…).
+    A question that names nothing it tests is marked whenever its item changes.
+    """
+    questions = Question.objects.filter(item=item, status=QuestionStatus.ACTIVE)
+    marked = [
+        q.pk
+        for q in questions.select_related("current")
+        if not q.condition_codes or set(q.condition_codes) & changed
+    ]
+    return Question.objects.filter(pk__in=marked).update(
+        status=QuestionStatus.NEEDS_REVIEW, review_reason=reason[:200]
+    )
+
+
+def question_confirm(*, question: Question) -> Question:
+    """A trainer checked a 待复核 question and it still holds."""
+    question.status = QuestionStatus.ACTIVE
+    question.review_reason = ""
+    question.save(update_fields=["status", "review_reason"])
+    return question
+
+
+# ---------------------------------------------------------------- attempts
+
+
+def _rules_for(quiz: QuizPage) -> list[DrawRule]:
+    quiz = quiz.specific
+    from quizzes.models import PracticeQuizPage
+
+    if isinstance(quiz, PracticeQuizPage):
+        return [
+            DrawRule(
+                count=quiz.question_count, label=quiz.item.title, item_id=quiz.item_id
+            )
+        ]
+    rules = []
+    for row in quiz.draw_rules.all():
+        rules.append(
+            DrawRule(
+                count=row.count,
+                label=str(row),
+                category_id=row.category_id or getattr(quiz, "category_id", None),
+                item_id=row.item_id,
+                qtype=row.qtype or None,
+            )
+        )
+    return rules
+
+
+def _candidates() -> list[Candidate]:
+    from manuals.models import CategoryPage
+
+    categories = {c.path: c.pk for c in CategoryPage.objects.all()}
+    rows = Question.objects.filter(
+        status=QuestionStatus.ACTIVE, current__isnull=False, item__live=True
+    ).values_list("pk", "item_id", "item__path", "item__depth", "qtype")
+    steplen = CategoryPage.steplen
+    return [
+        Candidate(pk, item_id, categories.get(path[: steplen * (depth - 1)], 0), qtype)
+        for pk, item_id, path, depth, qtype in rows
+    ]
+
+
+def attempts_allowed(*, user, quiz: QuizPage) -> int | None:
+    if quiz.max_attempts is None:
+        return None
+    grants = ExtraAttemptGrant.objects.filter(user=user, quiz=quiz).count()
+    return quiz.max_attempts + grants
+
+
+@transaction.atomic
+def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None = None):
+    """Resume the open attempt, or start one if the rules allow it."""
+    from django.contrib.auth import get_user_model
+
+    now = now or timezone.now()
+    # Serialise starts per worker, so two taps cannot open two attempts.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    open_attempt = Attempt.objects.filter(user=user, quiz=quiz, status="open").first()
+    if open_attempt is not None:
+        if open_attempt.deadline and now > open_attempt.deadline + datetime.timedelta(
+            seconds=GRACE_SECONDS
+        ):
+            attempt_submit(attempt=open_attempt, now=now, auto=True)
+        else:
+            return open_attempt
+    if not quiz.is_open(now):
+        raise QuizRefused(MSG_CLOSED)
+    done = Attempt.objects.filter(user=user, quiz=quiz)
+    allowed = attempts_allowed(user=user, quiz=quiz)
+    grant = None
+    if allowed is not None and done.count() >= allowed:
+        raise QuizRefused(MSG_NO_ATTEMPTS_LEFT.format(n=done.count()))
+    if allowed is not None and done.count() >= quiz.max_attempts:
+        grant = (
+            ExtraAttemptGrant.objects.filter(user=user, quiz=quiz, used_by__isnull=True)
+            .order_by("granted_at")
+            .first()
+        )
+    last = done.order_by("-started_at").first()
+    if last and quiz.min_minutes_between:
+        ready_at = last.started_at + datetime.timedelta(
+            minutes=quiz.min_minutes_between
+        )
+        if now < ready_at:
+            local = timezone.localtime(ready_at)
+            raise QuizRefused(
+                MSG_TOO_SOON.format(
+                    minutes=quiz.min_minutes_between, at=local.strftime("%H:%M")
+                )
+            )
+
+    rng = rng or random.Random()
+    try:
+        picked = draw(_candidates(), _rules_for(quiz), rng)
+    except NotEnoughQuestions as short:
+        raise QuizRefused(f"{short} 请联系培训师补充题目。") from short
+    versions = {
+        q.pk: q.current
+        for q in Question.objects.filter(pk__in=picked).select_related("current")
+    }
+    attempt = Attempt.objects.create(
+        token=uuid.uuid4(),
+        user=user,
+        quiz=quiz,
+        number=done.count() + 1,
+        started_at=now,
+        deadline=(
+            now + datetime.timedelta(minutes=quiz.time_limit_minutes)
+            if quiz.time_limit_minutes
+            else None
+        ),
+        grant=grant,
+    )
+    rows = []
+    for position, question_id in enumerate(picked, start=1):
+        version = versions[question_id]
+        order = [o["key"] for o in version.options]
+        if version.question.qtype != grading.JUDGE:
+            rng.shuffle(order)
+        rows.append(
+            AttemptQuestion(
+                attempt=attempt,
+                position=position,
+                version=version,
+                option_order=order,
+                points=quiz.points_per_question,
+            )
+        )
+    AttemptQuestion.objects.bulk_create(rows)
+    return attempt
+
+
+@transaction.atomic
+def answer_save(
+    *, attempt: Attempt, position: int, response, now=None
+) -> AttemptQuestion:
+    """Keep a worker's answer as they go; refused once the time is up."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status != Attempt.Status.OPEN:
+        raise QuizRefused(MSG_SUBMITTED)
+    if attempt.deadline and now > attempt.deadline + datetime.timedelta(
+        seconds=GRACE_SECONDS
+    ):
+        raise QuizRefused(MSG_LATE)
+    row = attempt.questions.get(position=position)
+    row.response = response
+    row.saved_at = now
+    row.save(update_fields=["response", "saved_at"])
+    return row
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, now=None, auto: bool = False) -> Attempt:
+    """Grade an open attempt once. Safe to call twice: the second does nothing."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return attempt
+    quiz = attempt.quiz.specific
+    graded = []
+    rows = list(attempt.questions.select_related("version__question"))
+    for row in rows:
+        credit = grading.question_credit(
+            row.version.question.qtype,
+            row.version.answer,
+            row.response,
+            partial_multi=quiz.partial_multi,
+        )
+        row.credit = credit
+        graded.append(grading.GradedQuestion(points=row.points, credit=credit))
+    AttemptQuestion.objects.bulk_update(rows, ["credit"])
+    grade = grading.attempt_grade(graded, pass_percent=quiz.pass_percent)
+    attempt.status = Attempt.Status.SUBMITTED
+    attempt.submitted_at = now
+    attempt.auto_submitted = auto
+    attempt.earned = grade.earned
+    attempt.possible = grade.possible
+    attempt.percent = grade.percent
+    attempt.passed = grade.passed
+    attempt.perfect = grade.perfect
+    attempt.save()
+    wrong_book_update(user=attempt.user, rows=rows, now=now)
+    return attempt
+
+
+def wrong_book_update(*, user, rows: list[AttemptQuestion], now) -> None:
+    """Wrong answers go in; two right answers in a row take a question out."""
+    for row in rows:
+        question_id = row.version.question_id
+        entry = WrongBookEntry.objects.filter(
+            user=user, question_id=question_id
+        ).first()
+        if row.credit is not None and row.credit >= 1.0:
+            if entry and entry.cleared_at is None:
+                entry.right_streak += 1
+                if entry.right_streak >= WRONG_BOOK_CLEAR_STREAK:
+                    entry.cleared_at = now
+                entry.save(update_fields=["right_streak", "cleared_at"])
+            continue
+        if entry is None:
+            entry = WrongBookEntry(
+                user=user, question_id=question_id, last_wrong_at=now
+            )
+        entry.times_wrong += 1
+        entry.right_streak = 0
+        entry.last_wrong_at = now
+        entry.cleared_at = None
+        entry.save()
+
+
+def extra_attempt_grant(
+    *, manager, user, quiz: QuizPage, reason: str
+) -> ExtraAttemptGrant:
+    grant = ExtraAttemptGrant(user=user, quiz=quiz, reason=reason, granted_by=manager)
+    grant.full_clean()
+    grant.save()
+    return grant

@@ -1,0 +1,196 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from quizzes.models import Attempt
+from quizzes.responses import response_from_form
+from quizzes.selectors import (
+    condition_links,
+    quiz_status_for,
+    review_visible,
+    wrong_book_for,
+)
+from quizzes.services import (
+    QuizRefused,
+    answer_save,
+    attempt_start,
+    attempt_submit,
+)
+
+
+def quiz_page_serve(quiz, request):
+    """The quiz's own page: rules, past attempts, and start or resume."""
+    if request.method == "POST":
+        try:
+            attempt = attempt_start(user=request.user, quiz=quiz)
+        except QuizRefused as refused:
+            messages.error(request, str(refused))
+            return redirect(quiz.url)
+        return redirect("quizzes:attempt", token=attempt.token)
+    context = {
+        "page": quiz,
+        "self": quiz,
+        "status": quiz_status_for(quiz=quiz, user=request.user),
+    }
+    return render(request, "quizzes/quiz_page.html", context)
+
+
+def _own_attempt(request, token) -> Attempt:
+    attempt = (
+        Attempt.objects.select_related("quiz")
+        .filter(token=token, user=request.user)
+        .first()
+    )
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
+def _expire_if_due(attempt: Attempt) -> Attempt:
+    from datetime import timedelta
+
+    from quizzes.services import GRACE_SECONDS
+
+    if (
+        attempt.status == Attempt.Status.OPEN
+        and attempt.deadline
+        and timezone.now() > attempt.deadline + timedelta(seconds=GRACE_SECONDS)
+    ):
+        return attempt_submit(attempt=attempt, auto=True)
+    return attempt
+
+
+@login_required
+def attempt_view(request, token):
+    attempt = _expire_if_due(_own_attempt(request, token))
+    if attempt.status != Attempt.Status.OPEN:
+        return redirect("quizzes:result", token=attempt.token)
+    rows = list(attempt.questions.select_related("version__question__item"))
+    for row in rows:
+        version = row.version
+        row.shown_options = [
+            {"key": key, "text": version.option_text(key)} for key in row.option_order
+        ]
+        if version.question.qtype == "scenario":
+            row.conditions = [
+                {"code": c.code, "number": n, "text": c.text}
+                for n, c in enumerate(version.question.item.active_conditions, start=1)
+            ]
+    remaining = (
+        max(0, int((attempt.deadline - timezone.now()).total_seconds()))
+        if attempt.deadline
+        else None
+    )
+    return render(
+        request,
+        "quizzes/attempt.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz.specific,
+            "rows": rows,
+            "remaining": remaining,
+        },
+    )
+
+
+@login_required
+@require_POST
+def answer_view(request, token):
+    attempt = _own_attempt(request, token)
+    try:
+        data = json.loads(request.body or b"{}")
+        position = int(data["position"])
+        response = data.get("response")
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"ok": False, "message": "答案格式不正确。"}, status=400)
+    try:
+        answer_save(attempt=attempt, position=position, response=response)
+    except QuizRefused as refused:
+        return JsonResponse({"ok": False, "message": str(refused)}, status=409)
+    except attempt.questions.model.DoesNotExist:
+        return JsonResponse({"ok": False, "message": "题号不存在。"}, status=400)
+    return JsonResponse({"ok": True})
+
+
+@login_required
+@require_POST
+def submit_view(request, token):
+    """Saves whatever the form carries (for phones without JS), then grades once."""
+    attempt = _own_attempt(request, token)
+    if attempt.status == Attempt.Status.OPEN:
+        late = False
+        for row in attempt.questions.select_related("version__question"):
+            response = response_from_form(
+                row.version.question.qtype, row.position, request.POST
+            )
+            if response is None:
+                continue
+            try:
+                answer_save(attempt=attempt, position=row.position, response=response)
+            except QuizRefused:
+                late = True
+                break
+        attempt = attempt_submit(attempt=attempt, auto=late)
+        if late:
+            messages.warning(request, "已超过作答时间，超时后的答案未被计入。")
+    return redirect("quizzes:result", token=attempt.token)
+
+
+@login_required
+def result_view(request, token):
+    attempt = _expire_if_due(_own_attempt(request, token))
+    if attempt.status == Attempt.Status.OPEN:
+        return redirect("quizzes:attempt", token=attempt.token)
+    show_review = review_visible(attempt=attempt)
+    rows = list(attempt.questions.select_related("version__question__item"))
+    for row in rows:
+        version = row.version
+        row.links = condition_links(version)
+        row.your_answer = _describe(version, row.response)
+        row.right_answer = _describe(version, version.answer)
+    return render(
+        request,
+        "quizzes/result.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz.specific,
+            "rows": rows,
+            "show_review": show_review,
+        },
+    )
+
+
+def _describe(version, value) -> str:
+    qtype = version.question.qtype
+    if value is None or value == [] or value == {}:
+        return "未作答"
+    if qtype == "judge":
+        return "对" if value is True else "错"
+    if qtype == "scenario":
+        item = version.question.item
+        decision = {True: "符合", False: "不符合"}.get(value.get("eligible"), "未选")
+        number = item.condition_number(value.get("condition") or "")
+        reason = f"，依据第{number}条" if number else ""
+        return f"{decision}{reason}"
+    keys = value if isinstance(value, list) else [value]
+    if qtype == "ordering":
+        return " → ".join(version.option_text(k) for k in keys)
+    return "、".join(f"{k}. {version.option_text(k)}" for k in keys)
+
+
+@login_required
+def wrong_book_view(request):
+    entries = list(wrong_book_for(user=request.user))
+    for entry in entries:
+        entry.links = condition_links(entry.question.current)
+    return render(request, "quizzes/wrong_book.html", {"entries": entries})
+
+
+def attempt_url(attempt: Attempt) -> str:
+    return reverse("quizzes:attempt", kwargs={"token": attempt.token})

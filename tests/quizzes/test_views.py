@@ -1,0 +1,126 @@
+import json
+import re
+
+from django.urls import reverse
+
+from quizzes.models import Attempt
+from quizzes.services import attempt_start
+
+
+def _start(client, quiz):
+    response = client.post(quiz.url)
+    assert response.status_code == 302
+    return Attempt.objects.get(token=response["Location"].split("/")[-2])
+
+
+def test_worker_starts_and_resumes_in_the_stored_order(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+
+    first = client.get(
+        reverse("quizzes:attempt", args=[attempt.token])
+    ).content.decode()
+    client.post(practice.url)  # tapping 开始 again resumes
+    again = client.get(
+        reverse("quizzes:attempt", args=[attempt.token])
+    ).content.decode()
+
+    def seen(html):
+        """Question stems and option keys in the order the page shows them."""
+        return re.findall(r'<legend>.*?</legend>|value="(?:[A-F]|s\d)"', html, re.S)
+
+    stems = [r.version.stem for r in attempt.questions.all()]
+    assert [first.index(stem) for stem in stems] == sorted(
+        first.index(s) for s in stems
+    )
+    assert seen(again) == seen(first)
+    options = [
+        r.option_order
+        for r in attempt.questions.select_related("version__question")
+        if r.version.question.qtype in ("single", "multi")
+    ]
+    shown = re.findall(r'value="([A-F])"', first)
+    assert shown == [key for order in options for key in order]
+    assert Attempt.objects.filter(user=worker).count() == 1
+
+
+def test_autosaved_answer_is_shown_again_on_resume(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    judge = next(
+        r for r in attempt.questions.all() if r.version.question.qtype == "judge"
+    )
+
+    saved = client.post(
+        reverse("quizzes:answer", args=[attempt.token]),
+        json.dumps({"position": judge.position, "response": False}),
+        content_type="application/json",
+    )
+    html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
+
+    assert saved.json() == {"ok": True}
+    assert f'name="q{judge.position}" value="false" checked' in html
+
+
+def test_two_submit_requests_yield_one_graded_attempt(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    url = reverse("quizzes:submit", args=[attempt.token])
+
+    client.post(url, {})
+    attempt.refresh_from_db()
+    graded_at = attempt.submitted_at
+    client.post(url, {f"q{n}": "A" for n in range(1, 6)})
+
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == graded_at
+    assert attempt.percent == 0.0
+
+
+def test_review_links_land_on_the_condition_tested(client, practice, bank, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    client.post(reverse("quizzes:submit", args=[attempt.token]), {})
+
+    html = client.get(reverse("quizzes:result", args=[attempt.token])).content.decode()
+
+    item = bank["scenario"].item
+    assert f'href="{item.url}#cond-c2"' in html
+    assert "查看办理条件第2条" in html
+    target = client.get(item.url).content.decode()
+    assert 'id="cond-c2"' in target
+
+
+def test_someone_elses_attempt_is_not_found(client, practice, worker, trainer):
+    attempt = attempt_start(user=trainer, quiz=practice)
+    client.force_login(worker)
+    assert (
+        client.get(reverse("quizzes:attempt", args=[attempt.token])).status_code == 404
+    )
+    assert (
+        client.post(reverse("quizzes:submit", args=[attempt.token])).status_code == 404
+    )
+
+
+def test_form_submit_without_javascript_is_graded(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    data = {}
+    for row in attempt.questions.select_related("version__question"):
+        q = row.version.question
+        key = f"q{row.position}"
+        if q.qtype in ("single", "multi"):
+            data[key] = row.version.answer
+        elif q.qtype == "judge":
+            data[key] = "true" if row.version.answer else "false"
+        elif q.qtype == "scenario":
+            data[f"{key}_eligible"] = "false"
+            data[f"{key}_condition"] = row.version.answer["condition"]
+        else:
+            for rank, step in enumerate(row.version.answer, start=1):
+                data[f"{key}_rank_{step}"] = str(rank)
+
+    client.post(reverse("quizzes:submit", args=[attempt.token]), data)
+
+    attempt.refresh_from_db()
+    assert attempt.percent == 100.0 and attempt.perfect

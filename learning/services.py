@@ -12,8 +12,8 @@ from learning.roles import ROLE_PERMISSIONS, Role
 from learning.roster import (
     COLUMNS,
     REQUIRED_COLUMNS,
-    RosterFileError,
     RowError,
+    TableFileError,
     read_table,
 )
 
@@ -143,7 +143,7 @@ def roster_import(
     report = RosterReport()
     try:
         table = read_table(content, filename, COLUMNS, REQUIRED_COLUMNS)
-    except RosterFileError as exc:
+    except TableFileError as exc:
         report.file_error = str(exc)
         if dry_run:
             return report

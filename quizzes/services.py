@@ -1,13 +1,16 @@
 import datetime
 import random
 import uuid
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from quizzes import grading
+from learning.tables import RowError, TableFileError, decode_text, read_table
+from quizzes import bank, grading
+from quizzes.bank import ItemInfo
 from quizzes.draw import Candidate, DrawRule, NotEnoughQuestions, draw
 from quizzes.models import (
     Attempt,
@@ -352,3 +355,176 @@ def extra_attempt_grant(
     grant.full_clean()
     grant.save()
     return grant
+
+
+# ---------------------------------------------------------------- import / export
+
+
+@dataclass
+class BankReport:
+    """What a question file would do (dry run) or did."""
+
+    total: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class BankRejected(Exception):
+    def __init__(self, report: BankReport):
+        super().__init__("; ".join(str(e) for e in report.errors))
+        self.report = report
+
+
+FORMATS = {"template": "模板（Excel/CSV）", "gift": "Moodle GIFT", "aiken": "Aiken"}
+
+
+def _item_infos() -> dict[str, ItemInfo]:
+    from manuals.models import ServiceItemPage
+
+    infos = {}
+    for item in ServiceItemPage.objects.prefetch_related("conditions"):
+        codes = tuple(c.code for c in item.conditions.all() if c.active)
+        infos[item.item_code.upper()] = ItemInfo(item.pk, item.item_code, codes)
+    return infos
+
+
+def _parse_file(content, filename, fmt, default_item, items) -> tuple[list, list]:
+    """(row number, QuestionData) pairs and RowErrors, whatever the format."""
+    parsed, errors = [], []
+    if fmt == "template":
+        try:
+            table = read_table(content, filename, bank.COLUMNS, bank.REQUIRED_COLUMNS)
+        except TableFileError as exc:
+            return [], [RowError(0, "", str(exc))]
+        for index, row in enumerate(table.dataset.dict):
+            number = table.row_numbers[index]
+            data, problems = bank.parse_row(row, items)
+            errors += [
+                RowError(number, column, message) for column, message in problems
+            ]
+            if data:
+                parsed.append((number, data))
+        return parsed, errors
+    try:
+        text = decode_text(content)
+    except TableFileError as exc:
+        return [], [RowError(0, "", str(exc))]
+    parse = bank.parse_gift if fmt == "gift" else bank.parse_aiken
+    questions, problems = parse(text, default_item)
+    errors += [RowError(line, "", message) for line, message in problems]
+    for line, data in questions:
+        if data.item_code not in items:
+            errors.append(RowError(line, "", f"找不到事项编码“{data.item_code}”。"))
+        else:
+            parsed.append((line, data))
+    return parsed, errors
+
+
+def _content_of(data: bank.QuestionData) -> tuple:
+    return (
+        data.qtype,
+        data.stem,
+        data.options,
+        data.answer,
+        data.explanation,
+        sorted(data.condition_codes),
+        data.difficulty,
+    )
+
+
+def bank_import(
+    *,
+    content: bytes,
+    filename: str,
+    fmt: str,
+    actor,
+    dry_run: bool,
+    default_item: str = "",
+) -> BankReport:
+    """Check a question file and, unless dry_run, write it all or not at all."""
+    from manuals.models import ServiceItemPage
+
+    items = _item_infos()
+    parsed, errors = _parse_file(content, filename, fmt, default_item.upper(), items)
+    report = BankReport(total=len(parsed) + len({e.row for e in errors}))
+    seen: dict[str, int] = {}
+    plan = []
+    for number, data in parsed:
+        info = items[data.item_code]
+        fingerprint = stem_fingerprint(info.pk, data.stem)
+        if fingerprint in seen:
+            errors.append(
+                RowError(number, "题干", f"与第 {seen[fingerprint]} 行的题目重复。")
+            )
+            continue
+        seen[fingerprint] = number
+        existing = (
+            Question.objects.filter(fingerprint=fingerprint)
+            .exclude(status=QuestionStatus.RETIRED)
+            .select_related("current")
+            .first()
+        )
+        if existing is None:
+            report.new += 1
+        else:
+            current = existing.current
+            options, answer = bank.relettered(
+                existing.qtype, current.options, current.answer
+            )
+            old = bank.QuestionData(
+                data.item_code,
+                existing.qtype,
+                current.stem,
+                options,
+                answer,
+                current.explanation,
+                current.condition_codes,
+                existing.difficulty,
+            )
+            if _content_of(old) == _content_of(data):
+                report.unchanged += 1
+                continue
+            report.updated += 1
+        plan.append((existing, info, data))
+    report.errors = sorted(errors, key=lambda e: (e.row, e.column))
+    if not report.ok:
+        if dry_run:
+            return report
+        raise BankRejected(report)
+    if dry_run:
+        return report
+    pages = {
+        p.pk: p
+        for p in ServiceItemPage.objects.filter(pk__in=[info.pk for _, info, _ in plan])
+    }
+    with transaction.atomic():
+        for existing, info, data in plan:
+            question_save(
+                question=existing,
+                item=pages[info.pk],
+                qtype=data.qtype,
+                stem=data.stem,
+                options=data.options,
+                answer=data.answer,
+                explanation=data.explanation,
+                condition_codes=data.condition_codes,
+                difficulty=data.difficulty,
+                user=actor,
+            )
+    return report
+
+
+def bank_export(*, queryset, fmt: str) -> bytes:
+    """The questions in the template's columns, XLSX or UTF-8 CSV (Excel-friendly)."""
+    from quizzes.resources import QuestionResource
+
+    dataset = QuestionResource().export(queryset=queryset)
+    if fmt == "xlsx":
+        return dataset.export("xlsx")
+    return ("\ufeff" + dataset.export("csv")).encode("utf-8")

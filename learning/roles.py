@@ -20,12 +20,18 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.TRAINER: [
         "wagtailadmin.access_admin",
         "manuals.view_itempublication",
+        "quizzes.add_question",
+        "quizzes.change_question",
+        "quizzes.view_question",
     ],
     Role.MANAGER: [
         "wagtailadmin.access_admin",
         "learning.view_staff",
         "learning.manage_staff",
         "manuals.view_itempublication",
+        "quizzes.view_question",
+        "quizzes.add_extraattemptgrant",
+        "quizzes.view_extraattemptgrant",
     ],
 }
 

@@ -73,7 +73,11 @@ class ManualIndexPage(LearnerPageMixin, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["manuals.CategoryPage", "manuals.ChapterPage"]
+    subpage_types = [
+        "manuals.CategoryPage",
+        "manuals.ChapterPage",
+        "quizzes.QuizIndexPage",
+    ]
     max_count = 1
 
     class Meta:
@@ -96,7 +100,7 @@ class CategoryPage(LearnerPageMixin, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("code"), FieldPanel("intro")]
     parent_page_types = ["manuals.ManualIndexPage"]
-    subpage_types = ["manuals.ServiceItemPage"]
+    subpage_types = ["manuals.ServiceItemPage", "quizzes.CategoryQuizPage"]
 
     class Meta:
         verbose_name = _("服务类别")
@@ -107,6 +111,7 @@ class CategoryPage(LearnerPageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["items"] = category_items_for(category=self, user=request.user)
+        context["quizzes"] = self.get_children().live().not_type(ServiceItemPage)
         return context
 
 
@@ -229,7 +234,7 @@ class ServiceItemPage(LearnerPageMixin, Page):
 
     base_form_class = ServiceItemPageForm
     parent_page_types = ["manuals.CategoryPage"]
-    subpage_types: list[str] = []
+    subpage_types = ["quizzes.PracticeQuizPage"]
 
     content_panels = [
         *Page.content_panels,

@@ -59,3 +59,69 @@ def wrong_book_for(*, user):
         .select_related("question__current", "question__item")
         .order_by("-last_wrong_at")
     )
+
+
+def bank_statistics(*, user) -> dict:
+    """Per question, per condition (communities in the viewer's scope), suspects."""
+    from learning.models import OrgUnit
+    from quizzes.models import AttemptQuestion, Question
+    from quizzes.stats import (
+        AnswerRow,
+        ConditionAnswer,
+        condition_stats,
+        question_stats,
+    )
+
+    rows = (
+        AttemptQuestion.objects.filter(
+            attempt__status="submitted", credit__isnull=False
+        )
+        .select_related("version")
+        .values_list(
+            "version__question_id",
+            "attempt_id",
+            "attempt__percent",
+            "credit",
+            "version__condition_codes",
+            "version__question__item_id",
+            "attempt__user__org_unit__path",
+        )
+    )
+    scoped = not user.is_superuser
+    communities = {
+        u.path: u.name for u in OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMUNITY)
+    }
+    answers, conditions = [], []
+    for qid, attempt_id, percent, credit, codes, item_id, unit_path in rows:
+        correct = credit >= 1.0
+        answers.append(AnswerRow(qid, attempt_id, percent or 0.0, correct))
+        community = communities.get((unit_path or "")[: OrgUnit.steplen * 4], "")
+        for code in codes or []:
+            if code.startswith("c"):
+                conditions.append(ConditionAnswer(item_id, code, community, correct))
+    stats = question_stats(answers)
+    questions = {
+        q.pk: q
+        for q in Question.objects.filter(pk__in=stats).select_related("current", "item")
+    }
+    per_question = sorted(
+        ({"question": questions[qid], "stat": stat} for qid, stat in stats.items()),
+        key=lambda row: (row["stat"].correct_rate, row["question"].pk),
+    )
+    per_condition = condition_stats(conditions)
+    if scoped:
+        allowed = set(
+            OrgUnit.objects.filter(
+                kind=OrgUnit.Kind.COMMUNITY,
+                path__startswith=user.org_unit.path if user.org_unit else "-",
+            ).values_list("name", flat=True)
+        )
+        for stat in per_condition:
+            stat.by_community = {
+                k: v for k, v in stat.by_community.items() if k in allowed
+            }
+    return {
+        "questions": per_question,
+        "conditions": per_condition,
+        "suspects": [row for row in per_question if row["stat"].problems],
+    }

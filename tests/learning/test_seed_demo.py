@@ -2,6 +2,7 @@ from io import StringIO
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Count
 
 from learning.demo.org import DEMO_PASSWORD
 from learning.models import OrgUnit
@@ -13,6 +14,13 @@ from manuals.models import (
     RestudyTask,
     ServiceItemPage,
     StudyRecord,
+)
+from quizzes.models import (
+    AnnualExamPage,
+    Attempt,
+    CategoryQuizPage,
+    Question,
+    WrongBookEntry,
 )
 
 
@@ -38,6 +46,8 @@ def _snapshot():
         StudyRecord.objects.count(),
         ItemPublication.objects.count(),
         RestudyTask.objects.count(),
+        Question.objects.count(),
+        Attempt.objects.count(),
     )
     return users, roles, units, manual
 
@@ -48,12 +58,14 @@ def _seed(*args):
     return out.getvalue()
 
 
-def test_seed_demo_twice_equals_once_and_builds_a_real_street(client, db):
+def test_seed_demo_builds_a_street_runs_twice_the_same_and_resets(client, db):
+    """One chain, because each seed costs seconds: build, rebuild, reset."""
     printed = _seed()
     once = _snapshot()
     _seed()
     assert _snapshot() == once
 
+    # The organisation and its people
     User = get_user_model()
     street = OrgUnit.objects.get(name="拱宸桥街道")
     qiaoxi = OrgUnit.objects.get(name="桥西片区公共服务中心")
@@ -74,7 +86,6 @@ def test_seed_demo_twice_equals_once_and_builds_a_real_street(client, db):
         "community",
         "street",
     ]
-
     assert DEMO_PASSWORD in printed
     for username in ("GC0001", "GC0002", "GC0003", "GC0011", "GC0101"):
         assert username in printed
@@ -84,9 +95,7 @@ def test_seed_demo_twice_equals_once_and_builds_a_real_street(client, db):
         )
         assert response.status_code == 302, username
 
-
-def test_seed_demo_builds_the_whole_manual_with_reading_and_one_change(db):
-    _seed()
+    # The manual, with reading and one material change
     assert CategoryPage.objects.live().count() == 7
     assert ServiceItemPage.objects.live().count() >= 40
     assert ChapterPage.objects.live().count() >= 4
@@ -94,16 +103,32 @@ def test_seed_demo_builds_the_whole_manual_with_reading_and_one_change(db):
     assert 30 <= readers <= 63
     changed = ItemPublication.objects.filter(kind="material")
     assert changed.count() == 1
-    # Exactly those who had read the changed item owe a re-read.
     page = changed.get().page
     assert set(RestudyTask.objects.values_list("user", flat=True)) == set(
         StudyRecord.objects.filter(page=page).values_list("user", flat=True)
     )
 
+    # The question bank and a season of attempts
+    per_item = Question.objects.values("item").annotate(n=Count("pk"))
+    assert per_item.count() == ServiceItemPage.objects.count()
+    assert min(row["n"] for row in per_item) >= 5
+    assert set(Question.objects.values_list("qtype", flat=True)) == {
+        "single",
+        "multi",
+        "judge",
+        "scenario",
+        "ordering",
+    }
+    assert CategoryQuizPage.objects.live().count() == 7
+    assert AnnualExamPage.objects.live().count() == 1
+    attempts = Attempt.objects.filter(status="submitted")
+    assert (
+        attempts.filter(passed=True).exists() and attempts.filter(passed=False).exists()
+    )
+    assert WrongBookEntry.objects.filter(cleared_at__isnull=True).exists()
 
-def test_seed_demo_reset_rebuilds_the_same_data(db):
-    _seed()
-    users, roles, units, manual = _snapshot()
+    # --reset rebuilds the same demo
+    users, roles, units, manual = once
     _seed("--reset")
     users_after, roles_after, units_after, manual_after = _snapshot()
     assert [u[:6] for u in users_after] == [u[:6] for u in users]

@@ -29,8 +29,9 @@ class Command(BaseCommand):
     def _later_steps(self):
         """Each capability adds its own demo step here (manual, quizzes, points)."""
         from manuals.demo.seed import seed_manual
+        from quizzes.demo.seed import seed_quizzes
 
-        return [seed_manual]
+        return [seed_manual, seed_quizzes]
 
     def _reset(self):
         from django.contrib.auth import get_user_model
@@ -43,7 +44,21 @@ class Command(BaseCommand):
             RestudyTask,
             StudyRecord,
         )
+        from quizzes.models import (
+            Attempt,
+            ExtraAttemptGrant,
+            Question,
+            QuizPage,
+            WrongBookEntry,
+        )
 
+        WrongBookEntry.objects.all().delete()
+        Attempt.objects.all().delete()
+        ExtraAttemptGrant.objects.all().delete()
+        for quiz in QuizPage.objects.all():
+            quiz.delete()
+        Question.objects.update(current=None)
+        Question.objects.all().delete()
         RestudyTask.objects.all().delete()
         StudyRecord.objects.all().delete()
         ReadingSession.objects.all().delete()

@@ -1,0 +1,223 @@
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import HeaderButton
+
+from learning.viewsets import _download
+from manuals.models import CategoryPage, ServiceItemPage
+from quizzes.forms import BankUploadForm, ExtraAttemptGrantForm, QuestionForm
+from quizzes.models import ExtraAttemptGrant, Question, QuestionStatus
+from quizzes.selectors import bank_statistics
+from quizzes.services import BankRejected, bank_export, bank_import
+
+SESSION_KEY = "bank_upload"
+
+
+class QuestionFilterSet(WagtailFilterSet):
+    category = django_filters.ModelChoiceFilter(
+        label=_("服务类别"),
+        queryset=CategoryPage.objects.all().order_by("path"),
+        method="filter_category",
+    )
+    item = django_filters.ModelChoiceFilter(
+        label=_("服务事项"), queryset=ServiceItemPage.objects.all().order_by("path")
+    )
+
+    class Meta:
+        model = Question
+        fields = ["category", "item", "qtype", "difficulty", "status"]
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(item__path__startswith=value.path)
+
+
+class QuestionIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("current", "item")
+
+    @property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        user = self.request.user
+        if user.has_perm("quizzes.add_question"):
+            buttons.append(
+                HeaderButton(
+                    _("导入题目"), url=reverse("questions:import"), icon_name="upload"
+                )
+            )
+        buttons += [
+            HeaderButton(
+                _("导出 Excel"), url=reverse("questions:export"), icon_name="download"
+            ),
+            HeaderButton(
+                _("题目统计"), url=reverse("questions:stats"), icon_name="table"
+            ),
+        ]
+        return buttons
+
+
+class QuestionViewSet(ModelViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("题库")
+    url_prefix = "questions"
+    name = "questions"
+    index_view_class = QuestionIndexView
+    copy_view_enabled = False
+    filterset_class = QuestionFilterSet
+    search_fields = ["current__stem", "item__title"]
+    search_backend_name = None
+    list_per_page = 50
+    list_display = [
+        Column("stem", label=_("题干"), accessor="current.stem"),
+        Column("item", label=_("事项")),
+        "qtype",
+        "difficulty",
+        "status",
+    ]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("item"), FieldPanel("qtype")]),
+            FieldRowPanel([FieldPanel("difficulty"), FieldPanel("status")]),
+            FieldPanel("stem"),
+            FieldRowPanel([FieldPanel("option_a"), FieldPanel("option_b")]),
+            FieldRowPanel([FieldPanel("option_c"), FieldPanel("option_d")]),
+            FieldRowPanel([FieldPanel("option_e"), FieldPanel("option_f")]),
+            FieldRowPanel([FieldPanel("answer_text"), FieldPanel("condition_text")]),
+            FieldPanel("explanation"),
+        ],
+        base_form_class=QuestionForm,
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("import/", self.import_view, name="import"),
+            path("export/", self.export_view, name="export"),
+            path("template/", self.template_view, name="template"),
+            path("stats/", self.stats_view, name="stats"),
+        ]
+
+    def export_view(self, request):
+        if not request.user.has_perm("quizzes.view_question"):
+            raise PermissionDenied
+        fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        queryset = Question.objects.exclude(status=QuestionStatus.RETIRED).order_by(
+            "item__path", "pk"
+        )
+        return _download(bank_export(queryset=queryset, fmt=fmt), f"题库.{fmt}", fmt)
+
+    def template_view(self, request):
+        if not request.user.has_perm("quizzes.view_question"):
+            raise PermissionDenied
+        fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        return _download(
+            bank_export(queryset=Question.objects.none(), fmt=fmt),
+            f"题库模板.{fmt}",
+            fmt,
+        )
+
+    def import_view(self, request):
+        """Upload → dry run listing every problem → confirm → all or nothing."""
+        if not request.user.has_perm("quizzes.add_question"):
+            raise PermissionDenied
+        context = {"page_title": _("导入题目"), "form": BankUploadForm()}
+        if request.method == "POST" and request.POST.get("confirm"):
+            stored = request.session.get(SESSION_KEY)
+            if not stored:
+                context["error"] = _("上传的文件已过期，请重新上传。")
+            else:
+                try:
+                    report = bank_import(
+                        content=bytes.fromhex(stored["content"]),
+                        filename=stored["filename"],
+                        fmt=stored["fmt"],
+                        default_item=stored["default_item"],
+                        actor=request.user,
+                        dry_run=False,
+                    )
+                except BankRejected as rejected:
+                    context["report"] = rejected.report
+                else:
+                    request.session.pop(SESSION_KEY, None)
+                    messages.success(
+                        request,
+                        _("导入完成：新增 %(new)d 题，更新 %(updated)d 题。")
+                        % {"new": report.new, "updated": report.updated},
+                    )
+                    return redirect("questions:index")
+        elif request.method == "POST":
+            form = BankUploadForm(request.POST, request.FILES)
+            context["form"] = form
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                content = upload.read()
+                report = bank_import(
+                    content=content,
+                    filename=upload.name,
+                    fmt=form.cleaned_data["fmt"],
+                    default_item=form.cleaned_data["default_item"],
+                    actor=request.user,
+                    dry_run=True,
+                )
+                context.update(report=report, filename=upload.name)
+                if report.ok:
+                    request.session[SESSION_KEY] = {
+                        "content": content.hex(),
+                        "filename": upload.name,
+                        "fmt": form.cleaned_data["fmt"],
+                        "default_item": form.cleaned_data["default_item"],
+                    }
+        return render(request, "quizzes/admin/bank_import.html", context)
+
+    def stats_view(self, request):
+        if not request.user.has_perm("quizzes.view_question"):
+            raise PermissionDenied
+        context = {"page_title": _("题目统计"), **bank_statistics(user=request.user)}
+        items = {i.pk: i for i in ServiceItemPage.objects.all()}
+        for stat in context["conditions"]:
+            item = items.get(stat.item_id)
+            stat.item = item
+            stat.number = item.condition_number(stat.code) if item else None
+        return render(request, "quizzes/admin/bank_stats.html", context)
+
+
+class ExtraAttemptGrantIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        from learning.selectors import staff_visible_to
+
+        visible = staff_visible_to(user=self.request.user).values("pk")
+        return super().get_base_queryset().filter(user__in=visible)
+
+
+class ExtraAttemptGrantViewSet(ModelViewSet):
+    """补考许可: a manager lets one named worker of their own units sit again."""
+
+    model = ExtraAttemptGrant
+    icon = "redirect"
+    menu_label = _("补考许可")
+    url_prefix = "extra-attempts"
+    name = "extra_attempts"
+    index_view_class = ExtraAttemptGrantIndexView
+    copy_view_enabled = False
+    list_display = ["user", "quiz", "reason", "granted_by", "granted_at"]
+    edit_handler = ObjectList(
+        [FieldPanel("user"), FieldPanel("quiz"), FieldPanel("reason")],
+        base_form_class=ExtraAttemptGrantForm,
+    )
+
+
+class QuizzesGroup(ViewSetGroup):
+    menu_label = _("题库与测验")
+    menu_icon = "help"
+    menu_order = 220
+    items = (QuestionViewSet, ExtraAttemptGrantViewSet)

@@ -1,0 +1,192 @@
+"""The bank in the Wagtail admin: trainers edit, managers read, checks on the server."""
+
+import io
+
+import openpyxl
+from django.urls import reverse
+
+from quizzes.bank import COLUMNS
+from quizzes.models import ExtraAttemptGrant, Question
+from quizzes.services import answer_save, attempt_start, attempt_submit
+from tests.factories import StaffFactory
+
+
+def _form(item, **values):
+    data = {
+        "item": item.pk,
+        "qtype": "single",
+        "difficulty": "2",
+        "status": "active",
+        "stem": "低保申请由哪一级审批？",
+        "option_a": "社区",
+        "option_b": "区民政",
+        "option_c": "",
+        "option_d": "",
+        "option_e": "",
+        "option_f": "",
+        "answer_text": "B",
+        "explanation": "区民政审批。",
+        "condition_text": "",
+    }
+    data.update(values)
+    return data
+
+
+def test_trainer_adds_a_question_through_the_admin(client, manual, trainer):
+    client.force_login(trainer)
+    response = client.post(reverse("questions:add"), _form(manual["dibao"]))
+    assert response.status_code == 302
+    question = Question.objects.get()
+    assert question.current.answer == ["B"] and question.current.created_by == trainer
+
+
+def test_the_admin_form_rejects_an_answer_not_among_the_options(
+    client, manual, trainer
+):
+    client.force_login(trainer)
+    response = client.post(
+        reverse("questions:add"), _form(manual["dibao"], answer_text="D")
+    )
+    assert response.status_code == 200
+    assert "答案“D”不在选项中" in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_editing_an_answered_question_in_the_admin_adds_a_version(
+    client, manual, bank, practice, trainer, worker
+):
+    attempt_submit(attempt=attempt_start(user=worker, quiz=practice))
+    question = bank["single"]
+    client.force_login(trainer)
+    response = client.post(
+        reverse("questions:edit", args=[question.pk]),
+        _form(
+            manual["dibao"],
+            stem=question.current.stem,
+            option_a="符合",
+            option_b="不符合，家庭财产超出规定",
+            option_c="只能领一半",
+            answer_text="B",
+            condition_text="c3",
+            explanation="解析改写了。",
+        ),
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.versions.count() == 2
+    assert question.current.explanation == "解析改写了。"
+
+
+def test_a_manager_reads_the_bank_but_cannot_add(client, manual, bank, centre_manager):
+    client.force_login(centre_manager)
+    assert client.get(reverse("questions:index")).status_code == 200
+    response = client.post(
+        reverse("questions:add"), _form(manual["dibao"], stem="新题")
+    )
+    assert response.status_code in (302, 403)
+    assert not Question.objects.filter(current__stem="新题").exists()
+
+
+def test_a_worker_cannot_open_the_bank(client, bank, worker):
+    client.force_login(worker)
+    assert client.get(reverse("questions:index")).status_code == 302
+    assert client.get(reverse("questions:export")).status_code in (302, 403)
+
+
+def test_upload_previews_then_imports_all(client, manual, trainer):
+    book = openpyxl.Workbook()
+    book.active.append(COLUMNS)
+    book.active.append(
+        [
+            "判断",
+            "外区户籍可以申请低保。",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "错",
+            "须本区户籍",
+            "T-01",
+            "c1",
+            "易",
+        ]
+    )
+    content = io.BytesIO()
+    book.save(content)
+    upload = io.BytesIO(content.getvalue())
+    upload.name = "题库.xlsx"
+    client.force_login(trainer)
+
+    preview = client.post(
+        reverse("questions:import"), {"fmt": "template", "file": upload}
+    )
+    assert "检查通过" in preview.content.decode()
+    assert not Question.objects.exists()
+    done = client.post(reverse("questions:import"), {"confirm": "1"})
+    assert done.status_code == 302
+    assert Question.objects.get().current.answer is False
+
+
+def test_statistics_page_shows_the_condition_workers_get_wrong(
+    client, manual, bank, practice, org, trainer
+):
+    for _ in range(3):
+        person = StaffFactory(org_unit=org["衢州路社区"])
+        attempt = attempt_start(user=person, quiz=practice)
+        row = next(
+            r for r in attempt.questions.all() if r.version.question.qtype == "scenario"
+        )
+        answer_save(
+            attempt=attempt,
+            position=row.position,
+            response={"eligible": True, "condition": "c1"},
+        )
+        attempt_submit(attempt=attempt)
+    client.force_login(trainer)
+
+    html = client.get(reverse("questions:stats")).content.decode()
+
+    assert "T-01" in html and "第2条" in html
+    assert "衢州路社区 3/3" in html
+
+
+def test_manager_grants_an_extra_attempt_only_to_their_own_staff(
+    client, category_test, org, community_manager, worker
+):
+    outsider = StaffFactory(org_unit=org["瓜山社区"])
+    client.force_login(community_manager)
+
+    refused = client.post(
+        reverse("extra_attempts:add"),
+        {"user": outsider.pk, "quiz": category_test.pk, "reason": "病假"},
+    )
+    granted = client.post(
+        reverse("extra_attempts:add"),
+        {"user": worker.pk, "quiz": category_test.pk, "reason": "病假"},
+    )
+
+    assert refused.status_code == 200
+    assert granted.status_code == 302
+    grant = ExtraAttemptGrant.objects.get()
+    assert grant.user == worker and grant.granted_by == community_manager
+
+
+def test_managers_list_only_grants_for_their_own_staff(
+    client, category_test, org, community_manager, street_manager, worker
+):
+    from quizzes.services import extra_attempt_grant
+
+    outsider = StaffFactory(org_unit=org["瓜山社区"])
+    extra_attempt_grant(
+        manager=street_manager, user=outsider, quiz=category_test, reason="外片区"
+    )
+    extra_attempt_grant(
+        manager=street_manager, user=worker, quiz=category_test, reason="本社区"
+    )
+    client.force_login(community_manager)
+
+    html = client.get(reverse("extra_attempts:index")).content.decode()
+
+    assert "本社区" in html and "外片区" not in html

@@ -305,6 +305,21 @@ def row_from_question(
     return row
 
 
+def question_row(question) -> dict:
+    """The template row of a bank question's current version."""
+    version = question.current
+    return row_from_question(
+        qtype=question.qtype,
+        item_code=question.item.item_code,
+        difficulty=question.difficulty,
+        stem=version.stem,
+        options=version.options,
+        answer=version.answer,
+        explanation=version.explanation,
+        condition_codes=version.condition_codes,
+    )
+
+
 # ---------------------------------------------------------------- GIFT
 
 

@@ -54,16 +54,7 @@ class QuestionForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         question = self.instance
         if question.pk and question.current:
-            row = bank.row_from_question(
-                qtype=question.qtype,
-                item_code=question.item.item_code,
-                difficulty=question.difficulty,
-                stem=question.current.stem,
-                options=question.current.options,
-                answer=question.current.answer,
-                explanation=question.current.explanation,
-                condition_codes=question.current.condition_codes,
-            )
+            row = bank.question_row(question)
             for column, name in _FIELD_BY_COLUMN.items():
                 if name not in ("item", "qtype", "difficulty"):
                     self.initial[name] = row[column]
@@ -91,19 +82,12 @@ class QuestionForm(WagtailAdminModelForm):
         return cleaned
 
     def save(self, commit=True):
-        from quizzes.services import question_save
+        from quizzes.services import question_save_data
 
-        data = self.parsed
-        self.instance = question_save(
+        self.instance = question_save_data(
             question=self.instance if self.instance.pk else None,
             item=self.cleaned_data["item"],
-            qtype=data.qtype,
-            stem=data.stem,
-            options=data.options,
-            answer=data.answer,
-            explanation=data.explanation,
-            condition_codes=data.condition_codes,
-            difficulty=data.difficulty,
+            data=self.parsed,
             user=self.for_user,
             status=self.cleaned_data.get("status"),
         )

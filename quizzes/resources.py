@@ -19,17 +19,7 @@ class QuestionResource(resources.ModelResource):
         }
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
-        version = instance.current
-        row = bank.row_from_question(
-            qtype=instance.qtype,
-            item_code=instance.item.item_code,
-            difficulty=instance.difficulty,
-            stem=version.stem,
-            options=version.options,
-            answer=version.answer,
-            explanation=version.explanation,
-            condition_codes=version.condition_codes,
-        )
+        row = bank.question_row(instance)
         return [row[column] for column in bank.COLUMNS]
 
     def get_export_headers(self, selected_fields=None, **kwargs):

@@ -113,6 +113,30 @@ def question_save(
     return question
 
 
+def question_save_data(
+    *,
+    question: Question | None,
+    item,
+    data: "bank.QuestionData",
+    user=None,
+    status: str | None = None,
+) -> Question:
+    """question_save for a parsed row of the template (form or import)."""
+    return question_save(
+        question=question,
+        item=item,
+        qtype=data.qtype,
+        stem=data.stem,
+        options=data.options,
+        answer=data.answer,
+        explanation=data.explanation,
+        condition_codes=data.condition_codes,
+        difficulty=data.difficulty,
+        user=user,
+        status=status,
+    )
+
+
 def questions_mark_for_review(*, item, changed: set[str], reason: str) -> int:
     """After a material change, questions on what changed leave the draws (待复核).
 
@@ -505,17 +529,8 @@ def bank_import(
     }
     with transaction.atomic():
         for existing, info, data in plan:
-            question_save(
-                question=existing,
-                item=pages[info.pk],
-                qtype=data.qtype,
-                stem=data.stem,
-                options=data.options,
-                answer=data.answer,
-                explanation=data.explanation,
-                condition_codes=data.condition_codes,
-                difficulty=data.difficulty,
-                user=actor,
+            question_save_data(
+                question=existing, item=pages[info.pk], data=data, user=actor
             )
     return report
 

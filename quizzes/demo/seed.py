@@ -112,7 +112,7 @@ def _generated(item: ServiceItemPage, other_materials: list[str], rng) -> list[d
     materials = [m.name for m in item.materials.all()]
     if len(materials) >= 2:
         real = materials[:3]
-        fakes = [m for m in other_materials if m not in materials]
+        fakes = [m for m in other_materials if not _overlaps(m, materials)]
         picked = rng.sample(fakes, 2)
         texts = real + picked
         rng.shuffle(texts)
@@ -141,6 +141,12 @@ def _generated(item: ServiceItemPage, other_materials: list[str], rng) -> list[d
             }
         )
     return found
+
+
+def _overlaps(candidate: str, materials: list[str]) -> bool:
+    """A distractor sharing three characters with a real material would be unfair."""
+    pieces = {candidate[i : i + 3] for i in range(len(candidate) - 2)} or {candidate}
+    return any(piece in real for piece in pieces for real in materials)
 
 
 def _save(item, spec, author) -> None:

@@ -13,6 +13,7 @@ from learning.roles import Role
 from learning.roster import COLUMNS
 from learning.services import RosterRejected, roster_export, roster_import
 from tests.factories import StaffFactory
+from tests.tables import csv_bytes, xlsx_bytes
 
 User = get_user_model()
 
@@ -34,21 +35,11 @@ def _row(**values):
 
 
 def _csv(rows, encoding="utf-8-sig"):
-    data = tablib.Dataset(headers=COLUMNS)
-    for row in rows:
-        data.append([row.get(c, "") for c in COLUMNS])
-    return data.export("csv").encode(encoding)
+    return csv_bytes(COLUMNS, rows, encoding)
 
 
 def _xlsx(rows):
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(COLUMNS)
-    for row in rows:
-        sheet.append([row.get(c, "") for c in COLUMNS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(COLUMNS, rows)
 
 
 @pytest.fixture

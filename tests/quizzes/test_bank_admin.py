@@ -190,3 +190,21 @@ def test_managers_list_only_grants_for_their_own_staff(
     html = client.get(reverse("extra_attempts:index")).content.decode()
 
     assert "本社区" in html and "外片区" not in html
+
+
+def test_bank_filters_by_category_type_and_status(client, manual, bank, trainer):
+    bank["judge"].status = "needs_review"
+    bank["judge"].save()
+    client.force_login(trainer)
+    index = reverse("questions:index")
+
+    def listed(**params):
+        response = client.get(index, params)
+        return {q.pk for q in response.context["object_list"]}
+
+    assert listed(category=manual["family"].pk) == set()
+    assert listed(category=manual["social"].pk) == {q.pk for q in bank.values()}
+    assert listed(qtype="judge", item=manual["youhui"].pk) == {
+        bank[f"youhui{n}"].pk for n in range(3)
+    }
+    assert listed(status="needs_review") == {bank["judge"].pk}

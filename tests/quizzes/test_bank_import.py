@@ -1,14 +1,11 @@
 """Question files: dry run, every bad row named, all or nothing, GBK, GIFT, Aiken."""
 
-import io
-
-import openpyxl
 import pytest
-import tablib
 
 from quizzes.bank import COLUMNS
 from quizzes.models import Question, QuestionVersion
 from quizzes.services import BankRejected, bank_export, bank_import
+from tests.tables import csv_bytes, xlsx_bytes
 
 GOOD = {
     "题型": "单选",
@@ -25,21 +22,11 @@ GOOD = {
 
 
 def _csv(rows, encoding="utf-8-sig"):
-    data = tablib.Dataset(headers=COLUMNS)
-    for row in rows:
-        data.append([row.get(c, "") for c in COLUMNS])
-    return data.export("csv").encode(encoding)
+    return csv_bytes(COLUMNS, rows, encoding)
 
 
 def _xlsx(rows):
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(COLUMNS)
-    for row in rows:
-        sheet.append([row.get(c, "") for c in COLUMNS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(COLUMNS, rows)
 
 
 def _import(content, filename="q.xlsx", fmt="template", dry_run=False, **kwargs):

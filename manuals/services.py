@@ -341,7 +341,31 @@ def study_confirm(
         task.completed_at = now
         task.completed_by = record
         task.save(update_fields=["completed_at", "completed_by"])
+        _award(
+            user=session.user,
+            rule_code="RESTUDY",
+            source=task,
+            now=now,
+            reason=f"完成《{session.page.title}》变更后复学",
+        )
+    if created:
+        # READ_ITEM is once per item per year, whichever revision was read.
+        _award(
+            user=session.user,
+            rule_code="READ_ITEM",
+            source=session.page,
+            now=now,
+            reason=f"完成《{session.page.title}》学习",
+        )
     return record
+
+
+def _award(*, user, rule_code, source, now, reason) -> None:
+    from points.services import points_award
+
+    points_award(
+        user=user, rule_code=rule_code, source=source, occurred_at=now, reason=reason
+    )
 
 
 def study_refusal_message(exc: StudyRefused) -> str:

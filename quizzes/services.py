@@ -344,7 +344,56 @@ def attempt_submit(*, attempt: Attempt, now=None, auto: bool = False) -> Attempt
     attempt.perfect = grade.perfect
     attempt.save()
     wrong_book_update(user=attempt.user, rows=rows, now=now)
+    if attempt.passed:
+        _award_pass(attempt=attempt, quiz=quiz, now=now)
     return attempt
+
+
+# An attempt started this soon after the previous one on the same quiz earns nothing.
+REPEAT_WINDOW = datetime.timedelta(minutes=30)
+
+
+def _award_pass(*, attempt: Attempt, quiz: QuizPage, now) -> None:
+    """Passing earns points once per rule and quiz; retries post nothing new."""
+    from points.services import points_award
+    from quizzes.models import AnnualExamPage
+
+    earlier = (
+        Attempt.objects.filter(user=attempt.user, quiz=attempt.quiz)
+        .exclude(pk=attempt.pk)
+        .filter(started_at__lt=attempt.started_at)
+        .order_by("-started_at")
+        .first()
+    )
+    if earlier is not None and attempt.started_at - earlier.started_at < REPEAT_WINDOW:
+        return
+    passed_before = (
+        Attempt.objects.filter(user=attempt.user, quiz=attempt.quiz, passed=True)
+        .exclude(pk=attempt.pk)
+        .exists()
+    )
+    if passed_before:
+        return
+    title = quiz.title
+    awards = []
+    if isinstance(quiz, AnnualExamPage):
+        awards.append(("EXAM_PASS", f"通过《{title}》"))
+        if attempt.percent >= 90:
+            awards.append(("EXAM_EXCELLENT", f"《{title}》成绩优秀"))
+    elif attempt.number == 1:
+        awards.append(("QUIZ_PASS_FIRST", f"首次通过《{title}》"))
+        if attempt.perfect:
+            awards.append(("QUIZ_PERFECT", f"《{title}》首次满分"))
+    else:
+        awards.append(("QUIZ_PASS_RETAKE", f"再次作答通过《{title}》"))
+    for rule_code, reason in awards:
+        points_award(
+            user=attempt.user,
+            rule_code=rule_code,
+            source=attempt.quiz,
+            occurred_at=now,
+            reason=reason,
+        )
 
 
 def wrong_book_update(*, user, rows: list[AttemptQuestion], now) -> None:

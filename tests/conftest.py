@@ -10,7 +10,8 @@ pytest_plugins = ["tests.manuals.fixtures", "tests.quizzes.fixtures"]
 
 
 def ensure_wagtail_base_data():
-    """Wagtail's migrations create a locale and the root page; a flush removes them.
+    """Migrations create a locale, the root page and the default rulebook; a flush
+    removes them.
 
     Transactional tests (browser, concurrency) end with a flush, so these rows are
     put back before any test that needs them, including on a reused database.
@@ -18,9 +19,13 @@ def ensure_wagtail_base_data():
     from django.conf import settings
     from wagtail.models import Locale, Page
 
+    from points.defaults import install
+    from points.models import Level, Rule, RulebookVersion
+
     Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
     if not Page.objects.filter(depth=1).exists():
         Page.add_root(instance=Page(title="Root", slug="root", live=True))
+    install(RulebookVersion, Rule, Level)
 
 
 @pytest.fixture(scope="session")

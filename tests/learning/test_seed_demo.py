@@ -15,6 +15,7 @@ from manuals.models import (
     ServiceItemPage,
     StudyRecord,
 )
+from points.models import LedgerEntry
 from quizzes.models import (
     AnnualExamPage,
     Attempt,
@@ -48,6 +49,11 @@ def _snapshot():
         RestudyTask.objects.count(),
         Question.objects.count(),
         Attempt.objects.count(),
+        list(
+            LedgerEntry.objects.order_by(
+                "user__username", "occurred_at", "rule_code"
+            ).values_list("user__username", "rule_code", "points")
+        ),
     )
     return users, roles, units, manual
 
@@ -126,6 +132,10 @@ def test_seed_demo_builds_a_street_runs_twice_the_same_and_resets(client, db):
         attempts.filter(passed=True).exists() and attempts.filter(passed=False).exists()
     )
     assert WrongBookEntry.objects.filter(cleared_at__isnull=True).exists()
+
+    # Points were posted by the same services, so the ledger has every source
+    posted = set(LedgerEntry.objects.values_list("rule_code", flat=True))
+    assert {"READ_ITEM", "QUIZ_PASS_FIRST", "EXAM_PASS"} <= posted
 
     # --reset rebuilds the same demo
     users, roles, units, manual = once

@@ -44,6 +44,7 @@ class Command(BaseCommand):
             RestudyTask,
             StudyRecord,
         )
+        from points.models import Balance, LedgerEntry, MonthTotal
         from quizzes.models import (
             Attempt,
             ExtraAttemptGrant,
@@ -52,6 +53,11 @@ class Command(BaseCommand):
             WrongBookEntry,
         )
 
+        # The demo's own ledger goes too: --reset starts the demo over.
+        LedgerEntry.objects.filter(reverses__isnull=False).delete()
+        LedgerEntry.objects.all().delete()
+        Balance.objects.all().delete()
+        MonthTotal.objects.all().delete()
         WrongBookEntry.objects.all().delete()
         Attempt.objects.all().delete()
         ExtraAttemptGrant.objects.all().delete()

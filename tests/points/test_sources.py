@@ -1,0 +1,98 @@
+"""Study and quizzes post to the ledger through the points service, once per rule."""
+
+import datetime
+
+from django.utils import timezone
+
+from manuals.models import ChangeKind
+from points.models import Balance, LedgerEntry
+from quizzes.services import answer_save, attempt_start, attempt_submit
+from tests.manuals.helpers import publish_edit, set_conditions, study
+
+
+def _codes(user):
+    return sorted(
+        LedgerEntry.objects.filter(user=user).values_list("rule_code", flat=True)
+    )
+
+
+def test_a_confirmed_read_earns_read_item_once(manual, worker):
+    study(worker, manual["dibao"])
+    study(worker, manual["dibao"], start=timezone.now() + datetime.timedelta(hours=2))
+    entry = LedgerEntry.objects.get(user=worker)
+    assert entry.rule_code == "READ_ITEM" and entry.points == 1
+    assert entry.reason == "完成《最低生活保障申请》学习"
+
+
+def test_restudy_after_a_material_change_earns_restudy(manual, worker):
+    study(worker, manual["dibao"])
+
+    def edit(draft):
+        set_conditions(
+            draft, [(c.code, c.text + "（已修订）") for c in draft.conditions.all()]
+        )
+
+    page = publish_edit(manual["dibao"], edit, kind=ChangeKind.MATERIAL)
+    study(worker, page)
+
+    assert _codes(worker) == ["READ_ITEM", "RESTUDY"]
+    assert Balance.objects.get(user=worker).points == 3
+
+
+def _pass(user, quiz, when):
+    attempt = attempt_start(user=user, quiz=quiz, now=when)
+    for row in attempt.questions.select_related("version"):
+        answer_save(
+            attempt=attempt,
+            position=row.position,
+            response=row.version.answer,
+            now=when,
+        )
+    return attempt_submit(attempt=attempt, now=when + datetime.timedelta(minutes=3))
+
+
+def test_first_pass_with_full_marks_earns_pass_and_perfect_once(practice, worker):
+    start = timezone.now() - datetime.timedelta(days=1)
+    _pass(worker, practice, start)
+    _pass(worker, practice, start + datetime.timedelta(hours=2))
+
+    assert _codes(worker) == ["QUIZ_PASS_FIRST", "QUIZ_PERFECT"]
+
+
+def test_a_failed_first_attempt_then_a_pass_earns_the_retake(practice, worker):
+    start = timezone.now() - datetime.timedelta(days=1)
+    attempt_submit(
+        attempt=attempt_start(user=worker, quiz=practice, now=start), now=start
+    )
+    _pass(worker, practice, start + datetime.timedelta(hours=1))
+    assert _codes(worker) == ["QUIZ_PASS_RETAKE"]
+
+
+def test_a_pass_within_thirty_minutes_of_the_last_attempt_earns_nothing(
+    practice, worker
+):
+    start = timezone.now() - datetime.timedelta(days=1)
+    attempt_submit(
+        attempt=attempt_start(user=worker, quiz=practice, now=start), now=start
+    )
+    _pass(worker, practice, start + datetime.timedelta(minutes=10))
+    assert _codes(worker) == []
+
+
+def test_worker_sees_points_target_level_and_why_each_line(client, manual, worker):
+    from django.urls import reverse
+
+    study(worker, manual["dibao"])
+    client.force_login(worker)
+
+    html = client.get(reverse("points:mine")).content.decode()
+
+    assert "1</strong> / 120" in html
+    assert "完成《最低生活保障申请》学习，+1，规则 READ_ITEM 默认版" in html
+    assert "距初级社工还差 59 分" in html
+
+
+def test_points_page_needs_login(client, db):
+    from django.urls import reverse
+
+    assert client.get(reverse("points:mine")).status_code == 302

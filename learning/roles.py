@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "quizzes.view_question",
         "quizzes.add_extraattemptgrant",
         "quizzes.view_extraattemptgrant",
+        "points.view_ranking",
     ],
 }
 

@@ -169,6 +169,7 @@ class Balance(models.Model):
     class Meta:
         verbose_name = _("年度积分")
         verbose_name_plural = _("年度积分")
+        permissions = [("view_ranking", _("可查看本单位及下级单位的积分排名"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "year"], name="one_balance_per_year"

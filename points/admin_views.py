@@ -1,0 +1,96 @@
+import tablib
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from learning.selectors import org_units_visible_to
+from learning.viewsets import _download
+from points.ranking import PERIOD_KINDS, Period
+from points.selectors import ranking_list, team_ranking
+
+VIEWS = {"people": _("个人"), "community": _("社区"), "centre": _("片区")}
+ROLES = {"社工": _("社工"), "培训师": _("培训师"), "": _("全部")}
+
+
+class RankingForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("范围"), queryset=None, empty_label=None)
+    view = forms.ChoiceField(
+        label=_("排名对象"), choices=VIEWS.items(), initial="people"
+    )
+    kind = forms.ChoiceField(
+        label=_("周期"), choices=PERIOD_KINDS.items(), initial="year"
+    )
+    year = forms.IntegerField(label=_("年"), min_value=2017, max_value=2100)
+    number = forms.IntegerField(
+        label=_("月/季度"), min_value=1, max_value=12, required=False
+    )
+    role = forms.ChoiceField(label=_("岗位角色"), choices=ROLES.items(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = org_units_visible_to(user=user).order_by("path")
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, number = cleaned.get("kind"), cleaned.get("number") or 1
+        if kind == "quarter" and number > 4:
+            self.add_error("number", _("季度只能是 1–4。"))
+        return cleaned
+
+
+def ranking_view(request):
+    """Rankings within the manager's own subtree; any other unit is refused."""
+    user = request.user
+    if not (user.is_superuser or user.has_perm("points.view_ranking")):
+        raise PermissionDenied
+    today = timezone.localdate()
+    visible = org_units_visible_to(user=user)
+    data = request.GET.copy()
+    data.setdefault(
+        "unit", str(user.org_unit_id or (visible.first().pk if visible else ""))
+    )
+    data.setdefault("view", "people")
+    data.setdefault("kind", "year")
+    data.setdefault("year", str(today.year))
+    data.setdefault("role", "社工")
+    if "unit" in request.GET and not visible.filter(pk=request.GET["unit"]).exists():
+        raise PermissionDenied
+    form = RankingForm(data, user=user)
+    context = {"form": form, "page_title": _("积分排名"), "header_title": _("积分排名")}
+    if form.is_valid():
+        c = form.cleaned_data
+        period = Period(c["kind"], c["year"], c.get("number") or 1)
+        if c["kind"] == "year":
+            period = Period("year", c["year"])
+        headers, rows = _table(c["view"], c["unit"], period, c.get("role") or None)
+        context.update(period=period, headers=headers, rows=rows, unit=c["unit"])
+        if request.GET.get("format") == "xlsx":
+            sheet = tablib.Dataset(*rows, headers=headers, title="排名")
+            name = f"积分排名-{c['unit'].name}-{period.label}.xlsx"
+            return _download(sheet.export("xlsx"), name, "xlsx")
+    return render(request, "points/admin/ranking.html", context)
+
+
+def _table(view, unit, period, role):
+    if view == "people":
+        headers = ["名次", "工号", "姓名", "所属单位", "积分", "学时"]
+        rows = [
+            (
+                r.rank,
+                r.user.username,
+                r.user.name,
+                r.user.org_unit.name,
+                r.points,
+                r.hours,
+            )
+            for r in ranking_list(unit=unit, period=period, role_label=role)
+        ]
+        return headers, rows
+    headers = ["名次", "单位", "人数", "人均积分", "达标率（%）"]
+    rows = [
+        (r.rank, r.unit.name, r.members, r.average, r.above_target)
+        for r in team_ranking(unit=unit, kind=view, period=period)
+    ]
+    return headers, rows

@@ -1,0 +1,114 @@
+"""Rankings for managers: their subtree only, ties shared, teams by average."""
+
+import datetime
+import io
+
+import openpyxl
+from django.urls import reverse
+from django.utils import timezone
+
+from learning.roles import Role
+from points.ranking import Period
+from points.selectors import ranking_list, team_ranking
+from points.services import points_award
+from tests.factories import StaffFactory
+
+MAY = timezone.make_aware(datetime.datetime(2026, 5, 10, 10, 0))
+
+
+def _give(user, points_of_exam=0, reads=0, when=MAY):
+    if points_of_exam:
+        points_award(
+            user=user, rule_code="EXAM_PASS", source=("exam", user.pk), occurred_at=when
+        )
+    for n in range(reads):
+        points_award(
+            user=user,
+            rule_code="READ_ITEM",
+            source=("item", n),
+            occurred_at=when + datetime.timedelta(days=n),
+        )
+
+
+def test_ties_share_a_rank_within_a_community(org):
+    a, b, c = (StaffFactory(org_unit=org["衢州路社区"]) for _ in range(3))
+    _give(a, reads=3)
+    _give(b, reads=3)
+    _give(c, reads=1)
+
+    rows = ranking_list(unit=org["衢州路社区"], period=Period("year", 2026))
+
+    assert [(r.rank, r.points) for r in rows] == [(1, 3), (1, 3), (3, 1)]
+
+
+def test_month_and_quarter_count_only_their_months(org):
+    worker = StaffFactory(org_unit=org["文澜社区"])
+    _give(worker, points_of_exam=1)  # 20 in May
+    _give(worker, reads=2, when=MAY.replace(month=8))  # 2 in August
+
+    def points(period):
+        return ranking_list(unit=org["文澜社区"], period=period)[0].points
+
+    assert points(Period("month", 2026, 5)) == 20
+    assert points(Period("quarter", 2026, 3)) == 2
+    assert points(Period("year", 2026)) == 22
+
+
+def test_teams_rank_by_average_not_headcount(org):
+    small = [StaffFactory(org_unit=org["文澜社区"]) for _ in range(3)]
+    big = [StaffFactory(org_unit=org["登云路社区"]) for _ in range(6)]
+    for person in small:
+        _give(person, reads=6)
+    for person in big:
+        _give(person, reads=4)
+
+    rows = team_ranking(
+        unit=org["桥西片区公共服务中心"], kind="community", period=Period("year", 2026)
+    )
+
+    assert [(r.unit.name, r.average, r.rank) for r in rows] == [
+        ("文澜社区", 6.0, 1),
+        ("登云路社区", 4.0, 2),
+    ]  # 衢州路社区 has fewer than three workers and is left out
+
+
+def test_a_manager_cannot_see_another_subtrees_ranking_or_export(
+    client, org, community_manager
+):
+    client.force_login(community_manager)
+    other = org["瓜山社区"]
+
+    page = client.get(reverse("points_rankings"), {"unit": other.pk})
+    export = client.get(
+        reverse("points_rankings"), {"unit": other.pk, "format": "xlsx"}
+    )
+
+    assert page.status_code in (302, 403)
+    assert export.status_code in (302, 403)
+
+
+def test_a_worker_cannot_open_rankings(client, worker):
+    client.force_login(worker)
+    assert client.get(reverse("points_rankings")).status_code == 302
+
+
+def test_export_has_the_same_columns_as_the_screen(client, org, centre_manager):
+    mine = StaffFactory(org_unit=org["衢州路社区"], name="排名甲", role=Role.WORKER)
+    _give(mine, reads=2, when=timezone.now())
+    client.force_login(centre_manager)
+    params = {"unit": org["桥西片区公共服务中心"].pk}
+
+    screen = client.get(reverse("points_rankings"), params).content.decode()
+    export = client.get(reverse("points_rankings"), {**params, "format": "xlsx"})
+
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    headers = [c.value for c in sheet[1]]
+    assert headers == ["名次", "工号", "姓名", "所属单位", "积分", "学时"]
+    assert all(h in screen for h in headers)
+    assert [c.value for c in sheet[2]][:5] == [
+        1,
+        mine.username,
+        "排名甲",
+        "衢州路社区",
+        2,
+    ]

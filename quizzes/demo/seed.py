@@ -303,12 +303,15 @@ def _sit(user, quiz, start, skill, rng) -> Attempt | None:
 
 def _simulate_attempts(workers, rng: random.Random, now) -> None:
     practice = {q.item_id: q for q in PracticeQuizPage.objects.live()}
-    categories = list(CategoryQuizPage.objects.live())
+    # Ordered queries only: --seed N must give the same demo on every database.
+    categories = list(CategoryQuizPage.objects.live().order_by("path"))
     exam = AnnualExamPage.objects.live().first()
     for worker in workers:
         skill = rng.uniform(0.5, 0.95)
         studied = list(
-            StudyRecord.objects.filter(user=worker).values_list("page_id", flat=True)
+            StudyRecord.objects.filter(user=worker)
+            .order_by("page__path")
+            .values_list("page_id", flat=True)
         )
         for page_id in rng.sample(studied, min(3, len(studied))):
             if page_id in practice:

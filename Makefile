@@ -48,8 +48,11 @@ demo: setup system-packages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --seed $(SEED)
 	$(MANAGE) update_index --verbosity 0
-	@echo "后台任务 worker 与网站一起启动；按 Ctrl-C 同时停止。网站: http://127.0.0.1:$(PORT)/"
-	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@mkdir -p .demo
+	@echo "后台任务 worker 与网站一起启动（日志：.demo/worker.log）；按 Ctrl-C 同时停止。"
+	@echo "网站: http://127.0.0.1:$(PORT)/   管理后台: http://127.0.0.1:$(PORT)/admin/"
+	$(MANAGE) db_worker > .demo/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 worker: setup

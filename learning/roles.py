@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "quizzes.add_extraattemptgrant",
         "quizzes.view_extraattemptgrant",
         "points.view_ranking",
+        "points.view_ledgerentry",
     ],
 }
 

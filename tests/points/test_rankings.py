@@ -112,3 +112,29 @@ def test_export_has_the_same_columns_as_the_screen(client, org, centre_manager):
         "衢州路社区",
         2,
     ]
+
+
+def test_managers_read_the_ledger_of_their_subtree_only_and_cannot_edit(
+    client, org, community_manager, worker
+):
+    from points.models import LedgerEntry
+
+    outsider = StaffFactory(org_unit=org["瓜山社区"], name="外片区丙")
+    _give(worker, reads=1)
+    _give(outsider, reads=1)
+    own = LedgerEntry.objects.get(user=worker)
+    theirs = LedgerEntry.objects.get(user=outsider)
+    client.force_login(community_manager)
+
+    listing = client.get(reverse("ledger:index")).content.decode()
+    inspect_own = client.get(reverse("ledger:inspect", args=[own.pk]))
+    inspect_theirs = client.get(reverse("ledger:inspect", args=[theirs.pk]))
+    edit = client.post(reverse("ledger:edit", args=[own.pk]), {"reason": "改了"})
+    delete = client.post(reverse("ledger:delete", args=[own.pk]))
+
+    assert worker.name in listing and "外片区丙" not in listing
+    assert inspect_own.status_code == 200
+    assert inspect_theirs.status_code in (302, 403)
+    assert edit.status_code in (302, 403) and delete.status_code in (302, 403)
+    own.refresh_from_db()
+    assert own.reason != "改了" and LedgerEntry.objects.filter(pk=own.pk).exists()

@@ -1,7 +1,5 @@
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-
 from learning.search import highlight, query_terms
 from manuals import changes
 from manuals.models import (
@@ -179,12 +177,3 @@ def manual_search(*, query: str, limit: int = 30) -> list[SearchHit]:
         category = categories.get(page.path[: -page.steplen])
         hits.append(SearchHit(page, category, conditions[:3], materials[:3]))
     return hits
-
-
-def restudy_counts_by_page() -> dict[int, int]:
-    return dict(
-        RestudyTask.objects.filter(completed_at__isnull=True)
-        .values("page")
-        .annotate(n=Count("pk", filter=Q(completed_at__isnull=True)))
-        .values_list("page", "n")
-    )

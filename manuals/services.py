@@ -4,7 +4,6 @@ import uuid
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from wagtail.models import (
     GroupApprovalTask,
     GroupPagePermission,
@@ -366,10 +365,6 @@ def _award(*, user, rule_code, source, now, reason) -> None:
     points_award(
         user=user, rule_code=rule_code, source=source, occurred_at=now, reason=reason
     )
-
-
-def study_refusal_message(exc: StudyRefused) -> str:
-    return str(exc) or _("无法完成学习记录。")
 
 
 # ---------------------------------------------------------------- authoring

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -190,7 +189,3 @@ def wrong_book_view(request):
     for entry in entries:
         entry.links = condition_links(entry.question.current)
     return render(request, "quizzes/wrong_book.html", {"entries": entries})
-
-
-def attempt_url(attempt: Attempt) -> str:
-    return reverse("quizzes:attempt", kwargs={"token": attempt.token})

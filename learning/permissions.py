@@ -1,3 +1,5 @@
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from wagtail.permission_policies import BasePermissionPolicy
 
 from learning.selectors import staff_visible_to
@@ -8,6 +10,27 @@ _ACTION_PERMISSION = {
     "add": "learning.manage_staff",
     "change": "learning.manage_staff",
 }
+
+
+def active_users_holding(perm: str | None):
+    """Active users who hold "app_label.codename" through a group or directly, and
+    superusers; in one query, as Wagtail asks when it lists who may act."""
+    User = get_user_model()
+    if perm is None:
+        return User.objects.none()
+    app_label, codename = perm.split(".")
+    granted = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    ) | Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | granted)
+        .distinct()
+    )
 
 
 class StaffPermissionPolicy(BasePermissionPolicy):
@@ -41,26 +64,7 @@ class StaffPermissionPolicy(BasePermissionPolicy):
         )
 
     def users_with_permission(self, action):
-        from django.contrib.auth import get_user_model
-        from django.db.models import Q
-
-        perm = _ACTION_PERMISSION.get(action)
-        User = get_user_model()
-        if perm is None:
-            return User.objects.none()
-        app_label, codename = perm.split(".")
-        granted = Q(
-            groups__permissions__codename=codename,
-            groups__permissions__content_type__app_label=app_label,
-        ) | Q(
-            user_permissions__codename=codename,
-            user_permissions__content_type__app_label=app_label,
-        )
-        return (
-            User.objects.filter(is_active=True)
-            .filter(Q(is_superuser=True) | granted)
-            .distinct()
-        )
+        return active_users_holding(_ACTION_PERMISSION.get(action))
 
 
 class ReadOnlyPermissionPolicy(BasePermissionPolicy):
@@ -76,15 +80,4 @@ class ReadOnlyPermissionPolicy(BasePermissionPolicy):
         return user.is_superuser or user.has_perm(self.view_permission)
 
     def users_with_permission(self, action):
-        from django.contrib.auth import get_user_model
-
-        User = get_user_model()
-        if action != "view":
-            return User.objects.none()
-        return User.objects.filter(
-            pk__in=[
-                u.pk
-                for u in User.objects.filter(is_active=True)
-                if u.has_perm(self.view_permission)
-            ]
-        )
+        return active_users_holding(self.view_permission if action == "view" else None)

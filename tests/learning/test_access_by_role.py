@@ -173,3 +173,22 @@ def test_community_manager_cannot_appoint_a_manager(client, org, community_manag
     )
     assert "您只能为下级单位任命管理者" in response.content.decode()
     assert not StaffFactory._meta.model.objects.filter(username="NEW003").exists()
+
+
+def test_read_only_policy_names_exactly_the_users_who_may_view(
+    org, worker, trainer, street_manager
+):
+    from learning.permissions import ReadOnlyPermissionPolicy
+    from manuals.models import ItemPublication
+
+    admin = StaffFactory(org_unit=org["拱墅区"], is_superuser=True)
+    retired = StaffFactory(
+        org_unit=org["衢州路社区"], role=Role.TRAINER, is_active=False
+    )
+    policy = ReadOnlyPermissionPolicy(ItemPublication, "manuals.view_itempublication")
+
+    viewers = set(policy.users_with_permission("view"))
+
+    assert viewers == {trainer, street_manager, admin}
+    assert retired not in viewers and worker not in viewers
+    assert not policy.users_with_permission("change").exists()

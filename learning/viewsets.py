@@ -1,7 +1,6 @@
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -12,6 +11,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
 from learning.forms import StaffMemberForm
+from learning.imports import import_in_two_steps
 from learning.models import StaffMember
 from learning.permissions import StaffPermissionPolicy
 from learning.roster import MSG_UNSUPPORTED_FORMAT
@@ -166,61 +166,32 @@ class StaffViewSet(ModelViewSet):
         )
 
     def import_view(self, request):
-        """Upload → dry run with every row error → confirm → all-or-nothing import."""
         self._require(request, "add")
-        context = {"view": self, "page_title": _("导入员工花名册")}
-        if request.method == "POST" and request.POST.get("confirm"):
-            stored = request.session.get(SESSION_KEY)
-            if not stored:
-                context["error"] = _("上传的文件已过期，请重新上传。")
-            else:
-                content = bytes.fromhex(stored["content"])
-                try:
-                    report = roster_import(
-                        content=content,
-                        filename=stored["filename"],
-                        actor=request.user,
-                        dry_run=False,
-                    )
-                except RosterRejected as rejected:
-                    context["report"] = rejected.report
-                    context["filename"] = stored["filename"]
-                else:
-                    request.session.pop(SESSION_KEY, None)
-                    from wagtail.admin import messages
 
-                    messages.success(
-                        request,
-                        _("导入完成：新增 %(new)d 人，更新 %(updated)d 人。")
-                        % {"new": report.new, "updated": report.updated},
-                    )
-                    return redirect("staff:index")
-        elif request.method == "POST":
+        def read_upload(request, context):
             upload = request.FILES.get("file")
-            from django.conf import settings
-
             if upload is None:
                 context["error"] = _("请选择要上传的文件。")
-            elif upload.size > settings.ROSTER_MAX_UPLOAD_BYTES:
-                context["error"] = _("文件太大，请拆分后上传（上限 5 MB）。")
             elif not upload.name.lower().endswith((".xlsx", ".csv")):
                 context["error"] = MSG_UNSUPPORTED_FORMAT
             else:
-                content = upload.read()
-                report = roster_import(
-                    content=content,
-                    filename=upload.name,
-                    actor=request.user,
-                    dry_run=True,
-                )
-                context["report"] = report
-                context["filename"] = upload.name
-                if report.ok:
-                    request.session[SESSION_KEY] = {
-                        "content": content.hex(),
-                        "filename": upload.name,
-                    }
-        return render(request, "learning/admin/roster_import.html", context)
+                return upload, {}
+            return None
+
+        return import_in_two_steps(
+            request,
+            session_key=SESSION_KEY,
+            read_upload=read_upload,
+            run=lambda **kwargs: roster_import(actor=request.user, **kwargs),
+            rejected=RosterRejected,
+            done_message=lambda report: (
+                _("导入完成：新增 %(new)d 人，更新 %(updated)d 人。")
+                % {"new": report.new, "updated": report.updated}
+            ),
+            done_url="staff:index",
+            template="learning/admin/roster_import.html",
+            context={"view": self, "page_title": _("导入员工花名册")},
+        )
 
 
 def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:

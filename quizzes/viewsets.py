@@ -1,9 +1,8 @@
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column
@@ -12,6 +11,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
+from learning.imports import import_in_two_steps
 from learning.viewsets import _download
 from manuals.models import CategoryPage, ServiceItemPage
 from quizzes.forms import BankUploadForm, ExtraAttemptGrantForm, QuestionForm
@@ -127,57 +127,34 @@ class QuestionViewSet(ModelViewSet):
         )
 
     def import_view(self, request):
-        """Upload → dry run listing every problem → confirm → all or nothing."""
         if not request.user.has_perm("quizzes.add_question"):
             raise PermissionDenied
-        context = {"page_title": _("导入题目"), "form": BankUploadForm()}
-        if request.method == "POST" and request.POST.get("confirm"):
-            stored = request.session.get(SESSION_KEY)
-            if not stored:
-                context["error"] = _("上传的文件已过期，请重新上传。")
-            else:
-                try:
-                    report = bank_import(
-                        content=bytes.fromhex(stored["content"]),
-                        filename=stored["filename"],
-                        fmt=stored["fmt"],
-                        default_item=stored["default_item"],
-                        actor=request.user,
-                        dry_run=False,
-                    )
-                except BankRejected as rejected:
-                    context["report"] = rejected.report
-                else:
-                    request.session.pop(SESSION_KEY, None)
-                    messages.success(
-                        request,
-                        _("导入完成：新增 %(new)d 题，更新 %(updated)d 题。")
-                        % {"new": report.new, "updated": report.updated},
-                    )
-                    return redirect("questions:index")
-        elif request.method == "POST":
+
+        def read_upload(request, context):
             form = BankUploadForm(request.POST, request.FILES)
             context["form"] = form
-            if form.is_valid():
-                upload = form.cleaned_data["file"]
-                content = upload.read()
-                report = bank_import(
-                    content=content,
-                    filename=upload.name,
-                    fmt=form.cleaned_data["fmt"],
-                    default_item=form.cleaned_data["default_item"],
-                    actor=request.user,
-                    dry_run=True,
-                )
-                context.update(report=report, filename=upload.name)
-                if report.ok:
-                    request.session[SESSION_KEY] = {
-                        "content": content.hex(),
-                        "filename": upload.name,
-                        "fmt": form.cleaned_data["fmt"],
-                        "default_item": form.cleaned_data["default_item"],
-                    }
-        return render(request, "quizzes/admin/bank_import.html", context)
+            if not form.is_valid():
+                return None
+            options = {
+                "fmt": form.cleaned_data["fmt"],
+                "default_item": form.cleaned_data["default_item"],
+            }
+            return form.cleaned_data["file"], options
+
+        return import_in_two_steps(
+            request,
+            session_key=SESSION_KEY,
+            read_upload=read_upload,
+            run=lambda **kwargs: bank_import(actor=request.user, **kwargs),
+            rejected=BankRejected,
+            done_message=lambda report: (
+                _("导入完成：新增 %(new)d 题，更新 %(updated)d 题。")
+                % {"new": report.new, "updated": report.updated}
+            ),
+            done_url="questions:index",
+            template="quizzes/admin/bank_import.html",
+            context={"page_title": _("导入题目"), "form": BankUploadForm()},
+        )
 
     def stats_view(self, request):
         if not request.user.has_perm("quizzes.view_question"):

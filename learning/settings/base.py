@@ -156,8 +156,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
-# Roster uploads larger than this are refused before parsing.
-ROSTER_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Import uploads (roster, question bank) larger than this are refused unread.
+IMPORT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -208,3 +208,17 @@ def test_bank_filters_by_category_type_and_status(client, manual, bank, trainer)
         bank[f"youhui{n}"].pk for n in range(3)
     }
     assert listed(status="needs_review") == {bank["judge"].pk}
+
+
+def test_an_oversized_upload_is_refused_unread(client, manual, trainer, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 10
+    upload = io.BytesIO(b"x" * 11)
+    upload.name = "big.csv"
+    client.force_login(trainer)
+
+    response = client.post(
+        reverse("questions:import"), {"fmt": "template", "file": upload}
+    )
+
+    assert "文件太大" in response.content.decode()
+    assert not Question.objects.exists()

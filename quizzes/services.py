@@ -203,6 +203,13 @@ def _candidates() -> list[Candidate]:
     ]
 
 
+def past_deadline(attempt: Attempt, now) -> bool:
+    """The server's deadline and the grace after it have both gone by."""
+    return attempt.deadline is not None and now > attempt.deadline + datetime.timedelta(
+        seconds=GRACE_SECONDS
+    )
+
+
 def attempts_allowed(*, user, quiz: QuizPage) -> int | None:
     if quiz.max_attempts is None:
         return None
@@ -220,9 +227,7 @@ def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None =
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, status="open").first()
     if open_attempt is not None:
-        if open_attempt.deadline and now > open_attempt.deadline + datetime.timedelta(
-            seconds=GRACE_SECONDS
-        ):
+        if past_deadline(open_attempt, now):
             attempt_submit(attempt=open_attempt, now=now, auto=True)
         else:
             return open_attempt
@@ -302,9 +307,7 @@ def answer_save(
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.status != Attempt.Status.OPEN:
         raise QuizRefused(MSG_SUBMITTED)
-    if attempt.deadline and now > attempt.deadline + datetime.timedelta(
-        seconds=GRACE_SECONDS
-    ):
+    if past_deadline(attempt, now):
         raise QuizRefused(MSG_LATE)
     row = attempt.questions.get(position=position)
     row.response = response

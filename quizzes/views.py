@@ -20,6 +20,7 @@ from quizzes.services import (
     answer_save,
     attempt_start,
     attempt_submit,
+    past_deadline,
 )
 
 
@@ -52,15 +53,7 @@ def _own_attempt(request, token) -> Attempt:
 
 
 def _expire_if_due(attempt: Attempt) -> Attempt:
-    from datetime import timedelta
-
-    from quizzes.services import GRACE_SECONDS
-
-    if (
-        attempt.status == Attempt.Status.OPEN
-        and attempt.deadline
-        and timezone.now() > attempt.deadline + timedelta(seconds=GRACE_SECONDS)
-    ):
+    if attempt.status == Attempt.Status.OPEN and past_deadline(attempt, timezone.now()):
         return attempt_submit(attempt=attempt, auto=True)
     return attempt
 

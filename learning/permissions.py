@@ -67,17 +67,25 @@ class StaffPermissionPolicy(BasePermissionPolicy):
         return active_users_holding(_ACTION_PERMISSION.get(action))
 
 
-class ReadOnlyPermissionPolicy(BasePermissionPolicy):
+class ActionPermissionPolicy(BasePermissionPolicy):
+    """Only the listed admin actions, each behind one permission; records whose
+    rules live in services are never edited or deleted through the admin."""
+
+    def __init__(self, model, actions: dict[str, str]):
+        super().__init__(model)
+        self.actions = actions
+
+    def user_has_permission(self, user, action):
+        if action not in self.actions or not user.is_active:
+            return False
+        return user.is_superuser or user.has_perm(self.actions[action])
+
+    def users_with_permission(self, action):
+        return active_users_holding(self.actions.get(action))
+
+
+class ReadOnlyPermissionPolicy(ActionPermissionPolicy):
     """Records only services write: the admin may list and inspect them."""
 
     def __init__(self, model, view_permission: str):
-        super().__init__(model)
-        self.view_permission = view_permission
-
-    def user_has_permission(self, user, action):
-        if action != "view" or not user.is_active:
-            return False
-        return user.is_superuser or user.has_perm(self.view_permission)
-
-    def users_with_permission(self, action):
-        return active_users_holding(self.view_permission if action == "view" else None)
+        super().__init__(model, {"view": view_permission})

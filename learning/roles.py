@@ -23,6 +23,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "quizzes.add_question",
         "quizzes.change_question",
         "quizzes.view_question",
+        "points.import_attendance",
+        "points.view_offlinetraining",
     ],
     Role.MANAGER: [
         "wagtailadmin.access_admin",
@@ -34,6 +36,15 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "quizzes.view_extraattemptgrant",
         "points.view_ranking",
         "points.view_ledgerentry",
+        "points.add_adjustment",
+        "points.view_adjustment",
+        "points.decide_adjustment",
+        "points.freeze_period",
+        "points.import_attendance",
+        "points.view_offlinetraining",
+        "points.view_rulebookversion",
+        "points.add_rulebookversion",
+        "points.change_rulebookversion",
     ],
 }
 

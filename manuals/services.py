@@ -248,6 +248,25 @@ def restudy_tasks_open(*, publication: ItemPublication, now: datetime.datetime) 
     return len(new_tasks) + len(open_tasks)
 
 
+def restudy_task_assign(*, user, page: ServiceItemPage, now: datetime.datetime):
+    """A compulsory re-read of one item for one worker (after a 代办差错, say).
+    Returns the open task, new or already there; None if the item has no record."""
+    publication = page.publications.order_by("-published_at").first()
+    if publication is None:
+        return None
+    task, _created = RestudyTask.objects.get_or_create(
+        user=user,
+        page=page,
+        completed_at=None,
+        defaults={
+            "publication": publication,
+            "created_at": now,
+            "due_at": now + datetime.timedelta(days=rules.RESTUDY_DAYS),
+        },
+    )
+    return task
+
+
 # ---------------------------------------------------------------- studying
 
 

@@ -1,15 +1,22 @@
 import tablib
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from wagtail.admin import messages
 
 from learning.selectors import org_units_visible_to
 from learning.viewsets import _download
-from points.ranking import PERIOD_KINDS, Period
-from points.selectors import ranking_list, team_ranking
+from points.ranking import PERIOD_KINDS, Period, period_is_over
+from points.selectors import freeze_for, ranking_list, team_ranking
+from points.services import PointsActionRefused, period_freeze
 
+MSG_FROZEN = _(
+    "%(unit)s %(period)s已结账：排名不再变化，迟到的积分计入下一个未结账的月份。"
+)
 VIEWS = {"people": _("个人"), "community": _("社区"), "centre": _("片区")}
 ROLES = {"社工": _("社工"), "培训师": _("培训师"), "": _("全部")}
 
@@ -65,7 +72,17 @@ def ranking_view(request):
         if c["kind"] == "year":
             period = Period("year", c["year"])
         headers, rows = _table(c["view"], c["unit"], period, c.get("role") or None)
-        context.update(period=period, headers=headers, rows=rows, unit=c["unit"])
+        freeze = freeze_for(unit=c["unit"], period=period)
+        context.update(
+            period=period,
+            headers=headers,
+            rows=rows,
+            unit=c["unit"],
+            freeze=freeze,
+            can_freeze=freeze is None
+            and user.has_perm("points.freeze_period")
+            and period_is_over(period),
+        )
         if request.GET.get("format") == "xlsx":
             sheet = tablib.Dataset(*rows, headers=headers, title="排名")
             name = f"积分排名-{c['unit'].name}-{period.label}.xlsx"
@@ -79,9 +96,9 @@ def _table(view, unit, period, role):
         rows = [
             (
                 r.rank,
-                r.user.username,
-                r.user.name,
-                r.user.org_unit.name,
+                r.username,
+                r.name,
+                r.unit_name,
                 r.points,
                 r.hours,
             )
@@ -94,3 +111,36 @@ def _table(view, unit, period, role):
         for r in team_ranking(unit=unit, kind=view, period=period)
     ]
     return headers, rows
+
+
+@require_POST
+def freeze_view(request):
+    """结账: keep the period's ranking for the unit as it stands now."""
+    user = request.user
+    if not (user.is_superuser or user.has_perm("points.freeze_period")):
+        raise PermissionDenied
+    form = RankingForm(request.POST, user=user)
+    if "unit" in request.POST and not (
+        org_units_visible_to(user=user).filter(pk=request.POST["unit"]).exists()
+    ):
+        raise PermissionDenied
+    back = reverse("points_rankings")
+    if not form.is_valid():
+        messages.error(request, _("结账参数有误。"))
+        return redirect(back)
+    c = form.cleaned_data
+    period = Period(c["kind"], c["year"], c.get("number") or 1)
+    if c["kind"] == "year":
+        period = Period("year", c["year"])
+    try:
+        period_freeze(unit=c["unit"], period=period, actor=user)
+    except PointsActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            MSG_FROZEN % {"unit": c["unit"].name, "period": period.label},
+        )
+    query = request.POST.copy()
+    query.pop("csrfmiddlewaretoken", None)
+    return redirect(f"{back}?{query.urlencode()}")

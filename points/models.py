@@ -3,9 +3,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldRowPanel
 
 
-class RulebookVersion(models.Model):
+class RulebookVersion(ClusterableModel):
     """A version of the 积分管理办法: rules, levels and targets in force from a date."""
 
     name = models.CharField(_("版本名称"), max_length=40, unique=True)
@@ -30,11 +33,21 @@ class RulebookVersion(models.Model):
     def __str__(self):
         return f"{self.name}（{self.effective_from:%Y-%m-%d} 起）"
 
+    @property
+    def in_use(self) -> bool:
+        """In force already, or posted under: then it is history and stays as it is."""
+        if self.pk is None:
+            return False
+        return (
+            self.effective_from <= timezone.localdate()
+            or LedgerEntry.objects.filter(rule__version=self).exists()
+        )
+
 
 class Rule(models.Model):
     """One line of the rulebook: what earns or costs points, how much, how often."""
 
-    version = models.ForeignKey(
+    version = ParentalKey(
         RulebookVersion, on_delete=models.PROTECT, related_name="rules"
     )
     code = models.CharField(_("规则代码"), max_length=30)
@@ -65,6 +78,12 @@ class Rule(models.Model):
             models.CheckConstraint(condition=~Q(points=0), name="rule_points_not_zero"),
         ]
 
+    panels = [
+        FieldRowPanel(["code", "name", "activity"]),
+        FieldRowPanel(["points", "hours", "per_hour", "needs_approval"]),
+        FieldRowPanel(["daily_cap", "annual_cap", "cap_group"]),
+    ]
+
     def __str__(self):
         return f"{self.code} {self.name}"
 
@@ -74,7 +93,7 @@ class Rule(models.Model):
 
 
 class Level(models.Model):
-    version = models.ForeignKey(
+    version = ParentalKey(
         RulebookVersion, on_delete=models.CASCADE, related_name="levels"
     )
     name = models.CharField(_("等级"), max_length=20)
@@ -85,6 +104,8 @@ class Level(models.Model):
         verbose_name = _("等级")
         verbose_name_plural = _("等级")
         ordering = ["version", "threshold"]
+
+    panels = [FieldRowPanel(["name", "threshold", "needs_signoff"])]
 
     def __str__(self):
         return f"{self.name}（{self.threshold} 分）"
@@ -206,3 +227,237 @@ class MonthTotal(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.year}-{self.month:02d}: {self.points}"
+
+
+def _private_storage():
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+
+
+class Adjustment(models.Model):
+    """A proposed award or deduction that needs a second manager's approval.
+
+    Approving posts a ledger line; the worker may then appeal within the
+    rulebook's 申诉期限, and a manager other than the proposer decides.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待审批")
+        REJECTED = "rejected", _("未批准")
+        POSTED = "posted", _("已入账")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        verbose_name=_("员工"),
+    )
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, related_name="+", verbose_name=_("规则")
+    )
+    quantity = models.DecimalField(
+        _("学时数"), max_digits=5, decimal_places=1, default=1
+    )
+    occurred_on = models.DateField(_("发生日期"))
+    reason = models.TextField(_("事由"), max_length=500)
+    evidence = models.FileField(
+        _("证明材料"),
+        upload_to="adjustments/%Y/%m/",
+        storage=_private_storage,
+        blank=True,
+    )
+    item = models.ForeignKey(
+        "manuals.ServiceItemPage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("涉及事项"),
+    )
+    condition_code = models.CharField(_("涉及条件编号"), max_length=10, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("提出人"),
+    )
+    proposed_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    entry = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adjustment",
+    )
+
+    class Meta:
+        verbose_name = _("积分审批")
+        verbose_name_plural = _("积分审批")
+        ordering = ["-proposed_at", "-pk"]
+        permissions = [("decide_adjustment", _("可审批积分调整与申诉"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("proposed_by")),
+                name="adjustment_not_self_approved",
+            ),
+            models.CheckConstraint(
+                condition=~Q(proposed_by=models.F("user")),
+                name="adjustment_not_self_proposed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.rule.name}（{self.get_status_display()}）"
+
+    @property
+    def is_deduction(self) -> bool:
+        return self.rule.points < 0
+
+    def appeal_deadline(self):
+        """The last moment the worker may appeal a posted deduction, or None."""
+        if self.status != self.Status.POSTED or not self.is_deduction:
+            return None
+        return self.decided_at + timezone.timedelta(days=self.rule.version.appeal_days)
+
+
+class Appeal(models.Model):
+    """申诉: the worker disputes a posted deduction, once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        UPHELD = "upheld", _("维持原决定")
+        OVERTURNED = "overturned", _("申诉成立，已冲正")
+
+    adjustment = models.OneToOneField(
+        Adjustment, on_delete=models.PROTECT, related_name="appeal"
+    )
+    text = models.TextField(_("申诉理由"), max_length=1000)
+    filed_at = models.DateTimeField(_("申诉时间"), default=timezone.now)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.CharField(_("处理意见"), max_length=200, blank=True)
+    reversal = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("申诉")
+        verbose_name_plural = _("申诉")
+
+    def __str__(self):
+        return f"{self.adjustment.user} 申诉（{self.get_status_display()}）"
+
+
+class PeriodFreeze(models.Model):
+    """A closed period for a unit's subtree: its ranking is kept as it stood, and
+    entries arriving later are booked to the next open month."""
+
+    unit = models.ForeignKey(
+        "learning.OrgUnit", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField(default=0)
+    first_month = models.PositiveSmallIntegerField()
+    last_month = models.PositiveSmallIntegerField()
+    frozen_at = models.DateTimeField(default=timezone.now)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("结账冻结")
+        verbose_name_plural = _("结账冻结")
+        permissions = [("freeze_period", _("可结账冻结本单位的积分周期"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "kind", "year", "number"], name="one_freeze_per_period"
+            )
+        ]
+
+    def __str__(self):
+        from points.ranking import Period
+
+        return f"{self.unit.name} {Period(self.kind, self.year, self.number).label}"
+
+
+class FrozenScore(models.Model):
+    """One person's line in a frozen ranking, with who they were at the close."""
+
+    freeze = models.ForeignKey(
+        PeriodFreeze, on_delete=models.CASCADE, related_name="scores"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    name = models.CharField(max_length=40)
+    unit_path = models.CharField(max_length=255)
+    unit_name = models.CharField(max_length=60)
+    roles = models.CharField(max_length=60)
+    hired_on = models.DateField(null=True)
+    points = models.IntegerField()
+    hours = models.DecimalField(max_digits=7, decimal_places=1)
+    reached_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["freeze", "user"], name="one_frozen_score_per_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.freeze} {self.name} {self.points}"
+
+
+class OfflineTraining(models.Model):
+    """A classroom session from a sign-in sheet; attendance awards point at it."""
+
+    name = models.CharField(_("培训名称"), max_length=100)
+    held_on = models.DateField(_("日期"))
+    imported_at = models.DateTimeField(default=timezone.now)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("线下培训")
+        verbose_name_plural = _("线下培训")
+        permissions = [("import_attendance", _("可导入线下培训签到表"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "held_on"], name="one_training_per_name_and_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.held_on:%Y-%m-%d} {self.name}"

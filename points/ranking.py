@@ -44,6 +44,21 @@ class Period:
         return cls("year", today.year)
 
 
+def period_is_over(period: Period, today: datetime.date | None = None) -> bool:
+    """Whether the period's last day has passed (in Asia/Shanghai)."""
+    if today is None:
+        from django.utils import timezone
+
+        today = timezone.localdate()
+    last = period.months[-1]
+    end = (
+        datetime.date(period.year + 1, 1, 1)
+        if last == 12
+        else datetime.date(period.year, last + 1, 1)
+    )
+    return today >= end
+
+
 @dataclass(frozen=True)
 class Score:
     user_id: int

@@ -38,3 +38,20 @@ def floored_deduction(*, nominal: int, balance: int) -> Posting:
     if balance + nominal >= 0:
         return Posting(points=nominal)
     return Posting(points=-balance, note=MSG_FLOOR)
+
+
+# Rules the system posts by itself: every rulebook version must keep them.
+SYSTEM_RULE_CODES = (
+    "READ_ITEM",
+    "RESTUDY",
+    "QUIZ_PASS_FIRST",
+    "QUIZ_PASS_RETAKE",
+    "QUIZ_PERFECT",
+    "EXAM_PASS",
+    "EXAM_EXCELLENT",
+    "TRAIN_ATTEND",
+)
+MSG_MISSING_SYSTEM_RULES = "缺少系统自动记分所需的规则：%(codes)s。"
+MSG_DUPLICATE_CODE = "规则代码 %(code)s 重复。"
+MSG_NOT_IN_FUTURE = "新版本的生效日期须晚于今天，已记的积分不受影响。"
+MSG_VERSION_IN_USE = "该版本已生效或已有积分按它记账，不能修改；请新建版本。"

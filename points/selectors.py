@@ -1,9 +1,20 @@
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Sum
 from django.utils import timezone
 
-from points.models import Balance, LedgerEntry, Level
+from learning.models import OrgUnit
+from points.models import (
+    Adjustment,
+    Balance,
+    LedgerEntry,
+    Level,
+    MonthTotal,
+    PeriodFreeze,
+)
+from points.ranking import Period, Score, competition_ranks
 from points.services import rulebook_in_force
 
 
@@ -18,6 +29,9 @@ class Overview:
     next_level: Level | None
     entries: list
     years: list[int]
+    window_years: int = 1
+    window_hours: float = 0.0
+    adjustments: list = None
 
     @property
     def target_percent(self) -> int:
@@ -51,7 +65,32 @@ def points_overview(*, user, year: int | None = None) -> Overview:
         set(Balance.objects.filter(user=user).values_list("year", flat=True)) | {year},
         reverse=True,
     )
+    window = version.hours_window_years
+    window_hours = (
+        Balance.objects.filter(
+            user=user, year__gt=year - window, year__lte=year
+        ).aggregate(h=Sum("hours"))["h"]
+        or 0
+    )
+    adjustments = list(
+        Adjustment.objects.filter(
+            user=user, status=Adjustment.Status.POSTED, entry__year=year
+        )
+        .select_related("rule__version", "entry", "appeal")
+        .order_by("-decided_at")
+    )
+    now = timezone.now()
+    for adjustment in adjustments:
+        adjustment.deadline = adjustment.appeal_deadline()
+        adjustment.can_appeal = (
+            adjustment.deadline is not None
+            and now <= adjustment.deadline
+            and not hasattr(adjustment, "appeal")
+        )
     return Overview(
+        window_years=window,
+        window_hours=float(window_hours),
+        adjustments=adjustments,
         year=year,
         points=balance.points if balance else 0,
         hours=float(balance.hours) if balance else 0.0,
@@ -64,58 +103,134 @@ def points_overview(*, user, year: int | None = None) -> Overview:
     )
 
 
+@dataclass(frozen=True)
+class Member:
+    """A person's score for a period, as the ranking sees them."""
+
+    user_id: int
+    username: str
+    name: str
+    unit_name: str
+    unit_path: str
+    hired_on: datetime.date | None
+    points: int
+    hours: float
+    reached_at: datetime.datetime | None = None
+
+
 @dataclass
 class RankRow:
     rank: int
-    user: object
-    points: int
-    hours: float
+    member: Member
+
+    def __getattr__(self, name):
+        return getattr(self.member, name)
 
 
-def _scores(user_ids, period) -> dict[int, tuple[int, float, object]]:
-    from django.db.models import Max
+def ancestor_paths(unit) -> list[str]:
+    step = unit.steplen
+    return [unit.path[:n] for n in range(step, len(unit.path) + 1, step)]
 
-    from points.models import MonthTotal
 
-    rows = (
-        MonthTotal.objects.filter(
-            user_id__in=user_ids, year=period.year, month__in=period.months
+def freeze_for(*, unit, period: Period) -> PeriodFreeze | None:
+    """The freeze that closed this period for the unit (or a unit above it)."""
+    return (
+        PeriodFreeze.objects.filter(
+            unit__path__in=ancestor_paths(unit),
+            kind=period.kind,
+            year=period.year,
+            number=freeze_number(period),
         )
-        .values("user_id")
-        .annotate(points=Sum("points"), hours=Sum("hours"), reached=Max("reached_at"))
+        .select_related("unit", "frozen_by")
+        .order_by("frozen_at")
+        .first()
     )
-    return {r["user_id"]: (r["points"], float(r["hours"]), r["reached"]) for r in rows}
+
+
+def freeze_number(period: Period) -> int:
+    return 0 if period.kind == "year" else period.number
 
 
 def _people(unit, role_label: str | None):
-    from django.contrib.auth import get_user_model
-
     people = get_user_model().objects.filter(
         is_active=True, org_unit__path__startswith=unit.path
     )
     if role_label:
         people = people.filter(groups__name=role_label)
-    return people.select_related("org_unit")
+    return people
+
+
+def live_members(*, unit, period: Period, role_label: str | None) -> list[Member]:
+    """Everyone active in the subtree, with their totals from the month summary."""
+    people = _people(unit, role_label)
+    totals = {
+        r["user_id"]: r
+        for r in MonthTotal.objects.filter(
+            user__in=people.values("pk"), year=period.year, month__in=period.months
+        )
+        .values("user_id")
+        .annotate(points=Sum("points"), hours=Sum("hours"), reached=Max("reached_at"))
+    }
+    members = []
+    for pk, username, name, unit_name, unit_path, hired_on in people.values_list(
+        "pk", "username", "name", "org_unit__name", "org_unit__path", "hired_on"
+    ):
+        total = totals.get(pk)
+        members.append(
+            Member(
+                pk,
+                username,
+                name,
+                unit_name,
+                unit_path,
+                hired_on,
+                total["points"] if total else 0,
+                float(total["hours"]) if total else 0.0,
+                total["reached"] if total else None,
+            )
+        )
+    return members
+
+
+def period_members(
+    *, unit, period: Period, role_label: str | None
+) -> tuple[list[Member], PeriodFreeze | None]:
+    """A frozen period reads the snapshot taken at the close; an open one, live data."""
+    freeze = freeze_for(unit=unit, period=period)
+    if freeze is None:
+        return live_members(unit=unit, period=period, role_label=role_label), None
+    scores = freeze.scores.filter(unit_path__startswith=unit.path)
+    if role_label:
+        scores = scores.filter(roles__contains=f",{role_label},")
+    members = [
+        Member(
+            s.user_id,
+            s.username,
+            s.name,
+            s.unit_name,
+            s.unit_path,
+            s.hired_on,
+            s.points,
+            float(s.hours),
+            s.reached_at,
+        )
+        for s in scores.order_by("pk")
+    ]
+    return members, freeze
+
+
+def rank_members(members: list[Member]) -> list[RankRow]:
+    by_id = {m.user_id: m for m in members}
+    ranked = competition_ranks(
+        [Score(m.user_id, m.points, m.reached_at) for m in members]
+    )
+    return [RankRow(rank, by_id[s.user_id]) for rank, s in ranked]
 
 
 def ranking_list(*, unit, period, role_label: str | None = "社工") -> list[RankRow]:
     """Individuals in a unit's subtree for a period; ties share a rank."""
-    from points.ranking import Score, competition_ranks
-
-    people = {u.pk: u for u in _people(unit, role_label)}
-    scores = _scores(list(people), period)
-    ranked = competition_ranks(
-        [
-            Score(
-                pk, scores.get(pk, (0, 0.0, None))[0], scores.get(pk, (0, 0, None))[2]
-            )
-            for pk in people
-        ]
-    )
-    return [
-        RankRow(rank, people[s.user_id], s.points, scores.get(s.user_id, (0, 0.0))[1])
-        for rank, s in ranked
-    ]
+    members, _freeze = period_members(unit=unit, period=period, role_label=role_label)
+    return rank_members(members)
 
 
 @dataclass
@@ -133,35 +248,33 @@ MIN_TEAM = 3
 def team_ranking(*, unit, kind: str, period) -> list[TeamRow]:
     """Communities or centres below a unit, by average points per member and by the
     share of members above the (pro-rated) target. Averages stop big units winning
-    by headcount; units with fewer than three members are left out."""
-    import datetime as dt
-
-    from learning.models import OrgUnit
-    from points.ranking import Score, competition_ranks
-
-    target = rulebook_in_force(dt.date(period.year, period.months[-1], 1)).annual_target
+    by headcount; only members employed by mid-period count, and units with fewer
+    than three of them are left out."""
+    target = rulebook_in_force(
+        datetime.date(period.year, period.months[-1], 1)
+    ).annual_target
     period_target = target * period.share_of_year()
-    middle = dt.date(period.year, period.months[len(period.months) // 2], 15)
+    middle = datetime.date(period.year, period.months[len(period.months) // 2], 15)
+    members, _freeze = period_members(unit=unit, period=period, role_label="社工")
     teams = OrgUnit.objects.filter(path__startswith=unit.path, kind=kind).order_by(
         "path"
     )
     found = []
     for team in teams:
-        members = [
-            u
-            for u in _people(team, "社工")
-            if u.hired_on is None or u.hired_on <= middle
+        totals = [
+            m.points
+            for m in members
+            if m.unit_path.startswith(team.path)
+            and (m.hired_on is None or m.hired_on <= middle)
         ]
-        if len(members) < MIN_TEAM:
+        if len(totals) < MIN_TEAM:
             continue
-        scores = _scores([u.pk for u in members], period)
-        totals = [scores.get(u.pk, (0,))[0] for u in members]
         found.append(
             (
                 team,
-                len(members),
-                sum(totals) / len(members),
-                sum(t >= period_target for t in totals) / len(members),
+                len(totals),
+                sum(totals) / len(totals),
+                sum(t >= period_target for t in totals) / len(totals),
             )
         )
     ranked = competition_ranks(
@@ -177,3 +290,51 @@ def team_ranking(*, unit, kind: str, period) -> list[TeamRow]:
         )
         for rank, s in ranked
     ]
+
+
+@dataclass
+class Standing:
+    unit: object
+    rank: int | None
+    total: int
+    top: list  # (rank, name, points, is_me)
+
+
+TOP_N = 10
+STANDING_KINDS = ("community", "centre", "street")
+
+
+def my_standing(*, user, year: int, role_label: str = "社工") -> list[Standing]:
+    """The worker's rank among the workers of their community, centre and street
+    for a year, with the top ten of each; read from the yearly balances."""
+    if user.org_unit_id is None:
+        return []
+    units = [
+        u
+        for u in OrgUnit.objects.filter(path__in=ancestor_paths(user.org_unit))
+        if u.kind in STANDING_KINDS
+    ]
+    mine = (
+        Balance.objects.filter(user=user, year=year)
+        .values_list("points", flat=True)
+        .first()
+        or 0
+    )
+    standings = []
+    for unit in sorted(units, key=lambda u: -len(u.path)):
+        peers = _people(unit, role_label).values("pk")
+        balances = Balance.objects.filter(year=year, user__in=peers)
+        is_peer = _people(unit, role_label).filter(pk=user.pk).exists()
+        rank = balances.filter(points__gt=mine).count() + 1 if is_peer else None
+        top, previous, position = [], None, 0
+        for index, (user_id, name, points) in enumerate(
+            balances.filter(points__gt=0)
+            .order_by("-points", "updated_at", "user_id")
+            .values_list("user_id", "user__name", "points")[:TOP_N],
+            start=1,
+        ):
+            if points != previous:
+                position, previous = index, points
+            top.append((position, name, points, user_id == user.pk))
+        standings.append(Standing(unit, rank, _people(unit, role_label).count(), top))
+    return standings

@@ -46,4 +46,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))  # noqa: F405
+PRIVATE_MEDIA_ROOT = os.environ.get(
+    "DJANGO_PRIVATE_MEDIA_ROOT",
+    str(BASE_DIR / "private-media"),  # noqa: F405
+)
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "static"))  # noqa: F405

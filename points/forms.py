@@ -1,0 +1,136 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from learning.selectors import staff_visible_to
+from points import rules
+from points.models import Adjustment, RulebookVersion
+
+EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+class RuleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, rule):
+        return f"{rule.code} {rule.name}（{rule.points:+d} 分）"
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        unit = user.org_unit.name if user.org_unit_id else ""
+        return f"{user.name}（{user.username}，{unit}）"
+
+
+class AdjustmentForm(WagtailAdminModelForm):
+    """A manager's proposal: only rules that need approval, only their own staff."""
+
+    class Meta:
+        model = Adjustment
+        fields = [
+            "user",
+            "rule",
+            "quantity",
+            "occurred_on",
+            "reason",
+            "evidence",
+            "item",
+            "condition_code",
+        ]
+        field_classes = {"user": StaffChoiceField, "rule": RuleChoiceField}
+        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        from points.services import rulebook_in_force
+
+        staff = staff_visible_to(user=for_user).filter(is_active=True)
+        self.fields["user"].queryset = staff.exclude(pk=for_user.pk).order_by(
+            "org_unit__path", "username"
+        )
+        version = rulebook_in_force(timezone.localdate())
+        self.fields["rule"].queryset = version.rules.filter(needs_approval=True)
+        self.fields["quantity"].help_text = _("仅按学时计的规则（如授课）需要填写。")
+        self.fields["condition_code"].help_text = _(
+            "代办差错须注明涉及的事项和条件编号（如 c2），员工将被安排复学该事项。"
+        )
+        self.fields["occurred_on"].initial = timezone.localdate()
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        if not upload or not hasattr(upload, "size"):
+            return upload
+        if not upload.name.lower().endswith(EVIDENCE_TYPES):
+            raise forms.ValidationError(_("证明材料只能是 PDF、JPG 或 PNG 文件。"))
+        if upload.size > EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(_("证明材料不能超过 10 MB。"))
+        return upload
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("意见"), max_length=200, required=False)
+
+
+class AppealDecisionForm(forms.Form):
+    note = forms.CharField(label=_("处理意见"), max_length=200)
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        label=_("申诉理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class NewVersionForm(forms.Form):
+    name = forms.CharField(label=_("版本名称"), max_length=40)
+    effective_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if RulebookVersion.objects.filter(name=name).exists():
+            raise forms.ValidationError(_("已有同名版本。"))
+        return name
+
+    def clean_effective_from(self):
+        day = self.cleaned_data["effective_from"]
+        if day <= timezone.localdate():
+            raise forms.ValidationError(rules.MSG_NOT_IN_FUTURE)
+        if RulebookVersion.objects.filter(effective_from=day).exists():
+            raise forms.ValidationError(_("这一天已有版本生效。"))
+        return day
+
+
+class RulebookVersionForm(WagtailAdminModelForm):
+    """Editing a version that is not in force yet; the rules the system posts stay."""
+
+    def clean_effective_from(self):
+        day: datetime.date = self.cleaned_data["effective_from"]
+        if day <= timezone.localdate():
+            raise forms.ValidationError(rules.MSG_NOT_IN_FUTURE)
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.in_use:
+            raise forms.ValidationError(rules.MSG_VERSION_IN_USE)
+        codes = []
+        for form in self.formsets["rules"].forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or not data.get("code"):
+                continue
+            code = data["code"].strip().upper()
+            if code in codes:
+                form.add_error("code", rules.MSG_DUPLICATE_CODE % {"code": code})
+            codes.append(code)
+        missing = [c for c in rules.SYSTEM_RULE_CODES if c not in codes]
+        if missing:
+            raise forms.ValidationError(
+                rules.MSG_MISSING_SYSTEM_RULES % {"codes": "、".join(missing)}
+            )
+        return cleaned

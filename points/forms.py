@@ -119,6 +119,12 @@ class RulebookVersionForm(WagtailAdminModelForm):
         cleaned = super().clean()
         if self.instance.in_use:
             raise forms.ValidationError(rules.MSG_VERSION_IN_USE)
+        return cleaned
+
+    def is_valid(self):
+        # The rule rows are only cleaned once the formsets are, after clean().
+        if not super().is_valid():
+            return False
         codes = []
         for form in self.formsets["rules"].forms:
             data = getattr(form, "cleaned_data", None) or {}
@@ -130,7 +136,9 @@ class RulebookVersionForm(WagtailAdminModelForm):
             codes.append(code)
         missing = [c for c in rules.SYSTEM_RULE_CODES if c not in codes]
         if missing:
-            raise forms.ValidationError(
-                rules.MSG_MISSING_SYSTEM_RULES % {"codes": "、".join(missing)}
+            self.add_error(
+                None, rules.MSG_MISSING_SYSTEM_RULES % {"codes": "、".join(missing)}
             )
-        return cleaned
+        return not self.errors and all(
+            not f.errors for f in self.formsets["rules"].forms
+        )

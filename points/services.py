@@ -384,7 +384,7 @@ def adjustment_decide(*, adjustment, actor, approve: bool, note: str = ""):
     from points.models import Adjustment
 
     adjustment = (
-        Adjustment.objects.select_for_update()
+        Adjustment.objects.select_for_update(of=("self",))
         .select_related("rule__version", "user__org_unit", "item")
         .get(pk=adjustment.pk)
     )
@@ -436,7 +436,7 @@ def appeal_file(*, adjustment, actor, text: str, now=None):
 
     now = now or timezone.now()
     adjustment = (
-        Adjustment.objects.select_for_update()
+        Adjustment.objects.select_for_update(of=("self",))
         .select_related("rule__version")
         .get(pk=adjustment.pk)
     )
@@ -463,7 +463,7 @@ def appeal_decide(*, appeal, actor, overturn: bool, note: str):
     from points.models import Appeal
 
     appeal = (
-        Appeal.objects.select_for_update()
+        Appeal.objects.select_for_update(of=("self",))
         .select_related("adjustment__user", "adjustment__entry")
         .get(pk=appeal.pk)
     )

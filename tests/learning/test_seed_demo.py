@@ -3,6 +3,7 @@ from io import StringIO
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from learning.demo.org import DEMO_PASSWORD
 from learning.models import OrgUnit
@@ -15,7 +16,7 @@ from manuals.models import (
     ServiceItemPage,
     StudyRecord,
 )
-from points.models import LedgerEntry
+from points.models import Adjustment, Appeal, LedgerEntry, PeriodFreeze
 from quizzes.models import (
     AnnualExamPage,
     Attempt,
@@ -54,6 +55,9 @@ def _snapshot():
                 "user__username", "occurred_at", "rule_code"
             ).values_list("user__username", "rule_code", "points")
         ),
+        sorted(Adjustment.objects.values_list("user__username", "status")),
+        Appeal.objects.count(),
+        PeriodFreeze.objects.count(),
     )
     return users, roles, units, manual
 
@@ -136,6 +140,14 @@ def test_seed_demo_builds_a_street_runs_twice_the_same_and_resets(client, db):
     # Points were posted by the same services, so the ledger has every source
     posted = set(LedgerEntry.objects.values_list("rule_code", flat=True))
     assert {"READ_ITEM", "QUIZ_PASS_FIRST", "EXAM_PASS"} <= posted
+    assert {"TRAIN_ATTEND", "RESIDENT_PRAISE", "COMPLAINT_UPHELD"} <= posted
+    # …and the approval desk has something in each state to look at.
+    assert set(Adjustment.objects.values_list("status", flat=True)) == {
+        "proposed",
+        "posted",
+    }
+    assert Appeal.objects.filter(status="pending").count() == 1
+    assert PeriodFreeze.objects.exists() == (timezone.localdate().month > 1)
 
     # --reset rebuilds the same demo
     users, roles, units, manual = once

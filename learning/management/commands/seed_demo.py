@@ -29,9 +29,10 @@ class Command(BaseCommand):
     def _later_steps(self):
         """Each capability adds its own demo step here (manual, quizzes, points)."""
         from manuals.demo.seed import seed_manual
+        from points.demo.seed import seed_points
         from quizzes.demo.seed import seed_quizzes
 
-        return [seed_manual, seed_quizzes]
+        return [seed_manual, seed_quizzes, seed_points]
 
     def _reset(self):
         from django.contrib.auth import get_user_model
@@ -44,7 +45,16 @@ class Command(BaseCommand):
             RestudyTask,
             StudyRecord,
         )
-        from points.models import Balance, LedgerEntry, MonthTotal
+        from points.models import (
+            Adjustment,
+            Appeal,
+            Balance,
+            LedgerEntry,
+            MonthTotal,
+            OfflineTraining,
+            PeriodFreeze,
+            RulebookVersion,
+        )
         from quizzes.models import (
             Attempt,
             ExtraAttemptGrant,
@@ -54,10 +64,18 @@ class Command(BaseCommand):
         )
 
         # The demo's own ledger goes too: --reset starts the demo over.
+        Appeal.objects.all().delete()
+        Adjustment.objects.all().delete()
+        PeriodFreeze.objects.all().delete()
         LedgerEntry.objects.filter(reverses__isnull=False).delete()
         LedgerEntry.objects.all().delete()
         Balance.objects.all().delete()
         MonthTotal.objects.all().delete()
+        OfflineTraining.objects.all().delete()
+        # Only the shipped rulebook stays; drafts made while trying the demo go.
+        for version in RulebookVersion.objects.order_by("effective_from")[1:]:
+            version.rules.all().delete()
+            version.delete()
         WrongBookEntry.objects.all().delete()
         Attempt.objects.all().delete()
         ExtraAttemptGrant.objects.all().delete()

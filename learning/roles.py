@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "quizzes.view_question",
         "points.import_attendance",
         "points.view_offlinetraining",
+        "points.change_certificatetemplate",
     ],
     Role.MANAGER: [
         "wagtailadmin.access_admin",
@@ -45,7 +46,20 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "points.view_rulebookversion",
         "points.add_rulebookversion",
         "points.change_rulebookversion",
+        "points.view_certificate",
+        "points.issue_certificate",
+        "points.revoke_certificate",
+        "points.view_certificatebatch",
+        "points.change_certificatetemplate",
     ],
+}
+
+
+# Image permissions, granted on the root collection: the signature and seal
+# images of certificates are uploaded and chosen through Wagtail's image library.
+COLLECTION_PERMISSIONS: dict[Role, list[str]] = {
+    Role.TRAINER: ["add_image", "choose_image"],
+    Role.MANAGER: ["add_image", "choose_image"],
 }
 
 

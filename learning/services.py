@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from learning.models import ORG_CHILD_KIND, OrgUnit
-from learning.roles import ROLE_PERMISSIONS, Role
+from learning.roles import COLLECTION_PERMISSIONS, ROLE_PERMISSIONS, Role
 from learning.roster import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -31,6 +31,28 @@ def roles_sync() -> None:
             if perm is not None:
                 perms.append(perm)
         group.permissions.set(perms)
+        _collection_permissions_sync(group, COLLECTION_PERMISSIONS.get(role, []))
+
+
+def _collection_permissions_sync(group, codenames: list[str]) -> None:
+    """Wagtail grants images per collection: these hold on the root collection."""
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    root = Collection.get_first_root_node()
+    if root is None:
+        return
+    wanted = list(
+        Permission.objects.filter(
+            content_type__app_label="wagtailimages", codename__in=codenames
+        )
+    )
+    GroupCollectionPermission.objects.filter(group=group, collection=root).exclude(
+        permission__in=wanted
+    ).delete()
+    for perm in wanted:
+        GroupCollectionPermission.objects.get_or_create(
+            group=group, collection=root, permission=perm
+        )
 
 
 @transaction.atomic

@@ -142,3 +142,58 @@ class RulebookVersionForm(WagtailAdminModelForm):
         return not self.errors and all(
             not f.errors for f in self.formsets["rules"].forms
         )
+
+
+class CertificateTemplateForm(WagtailAdminModelForm):
+    """The trainer's wording: only the placeholders the system fills in."""
+
+    def _checked(self, field):
+        from points.certificates import placeholder_problems
+        from points.models import CERTIFICATE_PLACEHOLDERS
+
+        text = self.cleaned_data.get(field, "")
+        problems = placeholder_problems(text, CERTIFICATE_PLACEHOLDERS)
+        if problems:
+            raise forms.ValidationError(problems)
+        return text
+
+    def clean_title(self):
+        return self._checked("title")
+
+    def clean_body(self):
+        return self._checked("body")
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), max_length=200)
+
+
+class BatchForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("范围"), queryset=None, empty_label=None)
+    kind = forms.ChoiceField(label=_("证书类型"))
+    level = forms.ChoiceField(label=_("等级"), required=False)
+    year = forms.IntegerField(
+        label=_("年度（学时证书）"), required=False, min_value=2017, max_value=2100
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from learning.selectors import org_units_visible_to
+        from points.models import CertificateKind
+        from points.services import rulebook_in_force
+
+        self.fields["unit"].queryset = org_units_visible_to(user=user).order_by("path")
+        self.fields["kind"].choices = CertificateKind.choices
+        levels = rulebook_in_force(timezone.localdate()).levels.filter(
+            needs_signoff=False
+        )
+        self.fields["level"].choices = [("", _("已达到的最高等级"))] + [
+            (lv.name, lv.name) for lv in levels
+        ]
+        self.fields["year"].initial = timezone.localdate().year - 1
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == "hours" and not cleaned.get("year"):
+            self.add_error("year", _("学时证书须选择年度。"))
+        return cleaned

@@ -461,3 +461,204 @@ class OfflineTraining(models.Model):
 
     def __str__(self):
         return f"{self.held_on:%Y-%m-%d} {self.name}"
+
+
+# ---------------------------------------------------------------- certificates
+
+
+class CertificateKind(models.TextChoices):
+    LEVEL = "level", _("等级证书")
+    HOURS = "hours", _("年度学时证书")
+
+
+# What a trainer may write in a certificate's wording.
+CERTIFICATE_PLACEHOLDERS = {
+    "姓名": _("持证人姓名"),
+    "单位": _("所属单位"),
+    "等级": _("等级名称（等级证书）"),
+    "年度": _("年度（学时证书）"),
+    "学时": _("学时数（学时证书）"),
+    "积分": _("累计积分（等级证书）"),
+}
+
+
+class CertificateTemplate(models.Model):
+    """The wording, issuer, signature and seal of one kind of certificate."""
+
+    kind = models.CharField(
+        _("证书类型"), max_length=10, choices=CertificateKind.choices, unique=True
+    )
+    title = models.CharField(
+        _("标题"), max_length=40, help_text=_("可用占位符，如 {等级}证书")
+    )
+    body = models.TextField(
+        _("正文"),
+        max_length=400,
+        help_text=_("可用占位符：{姓名} {单位} {等级} {年度} {学时} {积分}"),
+    )
+    issuer = models.CharField(_("颁发单位"), max_length=40)
+    signatory = models.CharField(_("签发人"), max_length=40, blank=True)
+    signature = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("签名图片"),
+    )
+    seal = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("印章图片"),
+        help_text=_("不上传时印一枚按颁发单位生成的红色印章。"),
+    )
+
+    class Meta:
+        verbose_name = _("证书样式")
+        verbose_name_plural = _("证书样式")
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class Certificate(models.Model):
+    """An issued certificate. Never deleted: revoked or superseded, with history."""
+
+    serial = models.CharField(_("证书编号"), max_length=24, unique=True)
+    kind = models.CharField(
+        _("证书类型"), max_length=10, choices=CertificateKind.choices
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("持证人"),
+    )
+    # The level's name or the year: one live certificate per person and subject.
+    subject = models.CharField(_("内容"), max_length=20)
+    holder_name = models.CharField(_("持证人姓名"), max_length=40)
+    unit_name = models.CharField(_("所属单位"), max_length=60)
+    title = models.CharField(_("标题"), max_length=60)
+    body = models.TextField(_("正文"))
+    issuer = models.CharField(_("颁发单位"), max_length=40)
+    signatory = models.CharField(_("签发人"), max_length=40, blank=True)
+    points = models.IntegerField(_("累计积分"), null=True, blank=True)
+    hours = models.DecimalField(
+        _("学时"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    issued_at = models.DateTimeField(_("颁发时间"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("颁发人"),
+    )
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
+    revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    batch = models.ForeignKey(
+        "CertificateBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="certificates",
+    )
+    superseded_at = models.DateTimeField(_("被取代时间"), null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("取代它的证书"),
+    )
+
+    class Meta:
+        verbose_name = _("证书")
+        verbose_name_plural = _("证书")
+        ordering = ["-issued_at", "-pk"]
+        permissions = [
+            ("issue_certificate", _("可颁发证书")),
+            ("revoke_certificate", _("可撤销证书")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "subject"],
+                condition=Q(revoked_at__isnull=True, superseded_at__isnull=True),
+                name="one_live_certificate_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+                name="revocation_has_a_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.serial} {self.holder_name} {self.title}"
+
+
+class CertificateBatch(models.Model):
+    """A bulk issue run in the background: who, how far, and the file at the end."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(
+        _("证书类型"), max_length=10, choices=CertificateKind.choices
+    )
+    unit = models.ForeignKey(
+        "learning.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("范围"),
+    )
+    level = models.CharField(_("等级"), max_length=20, blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("人数"), default=0)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    issued = models.PositiveIntegerField(_("新颁发"), default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    archive = models.FileField(
+        upload_to="certificates/batches/", storage=_private_storage, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("批量颁发")
+        verbose_name_plural = _("批量颁发")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return (
+            f"{self.unit.name} {self.get_kind_display()} {self.requested_at:%Y-%m-%d}"
+        )
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0

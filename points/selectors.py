@@ -338,3 +338,97 @@ def my_standing(*, user, year: int, role_label: str = "社工") -> list[Standing
             top.append((position, name, points, user_id == user.pk))
         standings.append(Standing(unit, rank, _people(unit, role_label).count(), top))
     return standings
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@dataclass
+class CertificateView:
+    certificate: object
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        from points.certificates import STATUS_LABELS
+
+        return STATUS_LABELS[self.status]
+
+
+def certificate_state(certificate, *, today=None) -> CertificateView:
+    """What the verify page says: revoked, replaced, expired, owed re-study, valid."""
+    from manuals.models import RestudyTask
+    from points.certificates import certificate_status
+
+    today = today or timezone.localdate()
+    restudy = (
+        certificate.kind == "level"
+        and RestudyTask.objects.filter(
+            user_id=certificate.user_id, completed_at__isnull=True
+        ).exists()
+    )
+    return CertificateView(
+        certificate,
+        certificate_status(
+            revoked=certificate.revoked_at is not None,
+            superseded=certificate.superseded_at is not None,
+            valid_until=certificate.valid_until,
+            today=today,
+            restudy_open=restudy,
+        ),
+    )
+
+
+def certificates_of(*, user) -> list[CertificateView]:
+    from points.models import Certificate
+
+    return [
+        certificate_state(c)
+        for c in Certificate.objects.filter(user=user).order_by("-issued_at", "-pk")
+    ]
+
+
+@dataclass
+class Transcript:
+    user: object
+    years: list
+    studied: list
+    passed: list
+    certificates: list
+    issuer: str
+    printed_at: datetime.datetime
+
+
+def transcript_of(*, user) -> Transcript:
+    """学习档案: what a worker studied and passed, and points and 学时 by year."""
+    from django.db.models import Count, Max
+
+    from manuals.models import StudyRecord
+    from points.certificates import DEFAULT_ISSUER
+    from points.models import CertificateTemplate
+    from quizzes.models import Attempt
+
+    studied = list(
+        StudyRecord.objects.filter(user=user)
+        .values("page__title", "page__item_code")
+        .annotate(last=Max("studied_at"), times=Count("pk"))
+        .order_by("page__item_code")
+    )
+    passed = list(
+        Attempt.objects.filter(user=user, passed=True)
+        .values("quiz__title")
+        .annotate(best=Max("percent"), last=Max("submitted_at"))
+        .order_by("quiz__title")
+    )
+    template = CertificateTemplate.objects.filter(kind="hours").first()
+    return Transcript(
+        user=user,
+        years=list(Balance.objects.filter(user=user).order_by("-year")),
+        studied=studied,
+        passed=passed,
+        certificates=[
+            v for v in certificates_of(user=user) if v.status != "superseded"
+        ],
+        issuer=template.issuer if template else DEFAULT_ISSUER,
+        printed_at=timezone.now(),
+    )

@@ -1,14 +1,30 @@
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from learning.selectors import staff_visible_to
+from points.certificates import normalise_serial, transcript_pdf
 from points.forms import AppealForm
-from points.models import Adjustment
-from points.selectors import my_standing, points_overview
-from points.services import PointsActionRefused, appeal_file
+from points.models import Adjustment, Certificate
+from points.selectors import (
+    certificate_state,
+    certificates_of,
+    my_standing,
+    points_overview,
+    transcript_of,
+)
+from points.services import (
+    PointsActionRefused,
+    appeal_file,
+    certificate_pdf_for,
+)
 
 
 @login_required
@@ -39,14 +55,84 @@ def appeal(request, pk: int):
         messages.error(request, _("请写明申诉理由（不超过 1000 字）。"))
     else:
         try:
-            appeal_file(
-                adjustment=adjustment,
-                actor=request.user,
-                text=form.cleaned_data["text"],
-            )
+            text = form.cleaned_data["text"]
+            appeal_file(adjustment=adjustment, actor=request.user, text=text)
         except PointsActionRefused as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("申诉已提交，将由另一位管理者处理。"))
     year = adjustment.entry.year if adjustment.entry else adjustment.occurred_on.year
     return redirect(f"{reverse('points:mine')}?year={year}")
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+def my_certificates(request):
+    return render(
+        request,
+        "points/certificates/mine.html",
+        {"certificates": certificates_of(user=request.user)},
+    )
+
+
+def may_see_holder(user, holder_id) -> bool:
+    if user.pk == holder_id or user.is_superuser:
+        return True
+    return (
+        user.has_perm("points.view_certificate")
+        and staff_visible_to(user=user).filter(pk=holder_id).exists()
+    )
+
+
+@login_required
+def certificate_download(request, serial: str):
+    """The holder, or a manager who can see them, downloads a certificate that
+    still stands; a revoked one is refused with the date and reason."""
+    certificate = get_object_or_404(Certificate, serial=serial)
+    if not may_see_holder(request.user, certificate.user_id):
+        raise PermissionDenied
+    try:
+        content = certificate_pdf_for(certificate=certificate)
+    except PointsActionRefused as exc:
+        return render(
+            request,
+            "points/certificates/refused.html",
+            {"message": str(exc)},
+            status=410,
+        )
+    return pdf_response(content, f"{certificate.title}-{certificate.serial}.pdf")
+
+
+@login_required
+def my_transcript(request):
+    content = transcript_pdf(transcript_of(user=request.user))
+    return pdf_response(content, f"学习档案-{request.user.name}.pdf")
+
+
+def verify(request, serial: str = ""):
+    """Public: anyone holding the paper checks it. Only the name, the kind of
+    certificate, the dates and the status are shown."""
+    typed = request.GET.get("serial", "")
+    if typed and not serial:
+        return redirect("points:verify", normalise_serial(typed))
+    view = None
+    if serial:
+        wanted = normalise_serial(serial)
+        if wanted != serial:
+            return redirect("points:verify", wanted)
+        found = Certificate.objects.filter(serial=serial).first()
+        view = certificate_state(found) if found else None
+    response = render(
+        request,
+        "points/certificates/verify.html",
+        {"serial": serial, "view": view},
+        status=200 if view or not serial else 404,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

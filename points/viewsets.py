@@ -19,11 +19,22 @@ from learning.viewsets import _download
 from points.forms import (
     AdjustmentForm,
     AppealDecisionForm,
+    BatchForm,
+    CertificateTemplateForm,
     DecisionForm,
     NewVersionForm,
+    RevokeForm,
     RulebookVersionForm,
 )
-from points.models import Adjustment, LedgerEntry, OfflineTraining, RulebookVersion
+from points.models import (
+    Adjustment,
+    Certificate,
+    CertificateBatch,
+    CertificateTemplate,
+    LedgerEntry,
+    OfflineTraining,
+    RulebookVersion,
+)
 from points.services import (
     AttendanceRejected,
     PointsActionRefused,
@@ -32,6 +43,10 @@ from points.services import (
     appeal_decide,
     attendance_import,
     attendance_template,
+    certificate_batch_start,
+    certificate_pdf_for,
+    certificate_reissue,
+    certificate_revoke,
     rulebook_version_draft,
 )
 
@@ -451,3 +466,305 @@ class PointsGroup(ViewSetGroup):
         OfflineTrainingViewSet,
         RulebookViewSet,
     )
+
+
+# ------------------------------------------------------------ certificates
+
+MSG_REISSUED = _("已补发新证书 %(serial)s，原证书显示为已被取代。")
+
+
+class CertificateIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        visible = staff_visible_to(user=self.request.user).values("pk")
+        return super().get_base_queryset().filter(user__in=visible)
+
+
+class CertificateInspectView(generic.InspectView):
+    template_name = "points/admin/certificate_inspect.html"
+
+    def get_object(self, queryset=None):
+        certificate = super().get_object(queryset)
+        if not _visible(self.request, certificate.user_id):
+            raise PermissionDenied
+        return certificate
+
+    def get_context_data(self, **kwargs):
+        from points.selectors import certificate_state
+
+        context = super().get_context_data(**kwargs)
+        context.update(
+            view=certificate_state(self.object),
+            revoke_form=RevokeForm(),
+            history=self.object.user.certificates.filter(
+                kind=self.object.kind, subject=self.object.subject
+            ).order_by("issued_at"),
+        )
+        return context
+
+
+class CertificateViewSet(ModelViewSet):
+    """证书: issued by services; here they are looked up, revoked or re-issued."""
+
+    model = Certificate
+    icon = "doc-full-inverse"
+    menu_label = _("证书")
+    url_prefix = "certificates"
+    name = "certificates"
+    index_view_class = CertificateIndexView
+    inspect_view_class = CertificateInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = ["title"]  # never shown: only viewing is allowed
+    list_filter = ["kind", "subject"]
+    search_fields = ["serial", "holder_name", "user__username"]
+    search_backend_name = None
+    list_display = [
+        "serial",
+        "holder_name",
+        "title",
+        "unit_name",
+        DateColumn("issued_at", label=_("颁发时间")),
+        DateColumn("revoked_at", label=_("撤销时间")),
+    ]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/revoke/", self.revoke_view, name="revoke"),
+            path("<int:pk>/reissue/", self.reissue_view, name="reissue"),
+            path("<int:pk>/pdf/", self.pdf_view, name="pdf"),
+            path("transcript/<int:user_id>/", self.transcript_view, name="transcript"),
+        ]
+
+    def _get(self, request, pk):
+        certificate = get_object_or_404(Certificate, pk=pk)
+        if not _visible(request, certificate.user_id):
+            raise PermissionDenied
+        return certificate
+
+    def revoke_view(self, request, pk):
+        if request.method != "POST":
+            return redirect("certificates:inspect", pk)
+        certificate = self._get(request, pk)
+        form = RevokeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("撤销证书必须写明原因。"))
+            return redirect("certificates:inspect", pk)
+        try:
+            certificate_revoke(
+                certificate=certificate,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except PointsActionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("证书已撤销，核验页即时显示“已撤销”。"))
+        return redirect("certificates:inspect", pk)
+
+    def reissue_view(self, request, pk):
+        if request.method != "POST":
+            return redirect("certificates:inspect", pk)
+        certificate = self._get(request, pk)
+        try:
+            new = certificate_reissue(certificate=certificate, actor=request.user)
+        except PointsActionRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("certificates:inspect", pk)
+        messages.success(
+            request,
+            _("已补发新证书 %(serial)s，原证书显示为已被取代。")
+            % {"serial": new.serial},
+        )
+        return redirect("certificates:inspect", new.pk)
+
+    def pdf_view(self, request, pk):
+        from points.views import pdf_response
+
+        certificate = self._get(request, pk)
+        if not request.user.has_perm("points.view_certificate"):
+            raise PermissionDenied
+        try:
+            content = certificate_pdf_for(certificate=certificate)
+        except PointsActionRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("certificates:inspect", pk)
+        return pdf_response(content, f"{certificate.title}-{certificate.serial}.pdf")
+
+    def transcript_view(self, request, user_id):
+        from points.certificates import transcript_pdf
+        from points.selectors import transcript_of
+        from points.views import pdf_response
+
+        if not request.user.has_perm("points.view_certificate"):
+            raise PermissionDenied
+        holder = get_object_or_404(staff_visible_to(user=request.user), pk=user_id)
+        content = transcript_pdf(transcript_of(user=holder))
+        return pdf_response(content, f"学习档案-{holder.name}.pdf")
+
+
+class BatchIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        from learning.selectors import org_units_visible_to
+
+        units = org_units_visible_to(user=self.request.user).values("pk")
+        return super().get_base_queryset().filter(unit__in=units)
+
+
+class BatchCreateView(generic.CreateView):
+    """Choose who; the work itself runs in the background worker."""
+
+    template_name = "points/admin/batch_create.html"
+
+    def get_form(self, form_class=None):
+        return BatchForm(
+            self.request.POST if self.request.method == "POST" else None,
+            user=self.request.user,
+        )
+
+    def post(self, request, *args, **kwargs):
+        self.object = None
+        form = self.get_form()
+        if not form.is_valid():
+            return self.form_invalid(form)
+        data = form.cleaned_data
+        try:
+            batch = certificate_batch_start(
+                actor=request.user,
+                unit=data["unit"],
+                kind=data["kind"],
+                level=data.get("level") or "",
+                year=data.get("year"),
+            )
+        except PointsActionRefused as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        return redirect("certificate_batches:inspect", batch.pk)
+
+    def form_invalid(self, form):
+        self.form = form
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class BatchInspectView(generic.InspectView):
+    template_name = "points/admin/batch_inspect.html"
+
+    def get_object(self, queryset=None):
+        from learning.selectors import org_units_visible_to
+
+        batch = super().get_object(queryset)
+        if (
+            not org_units_visible_to(user=self.request.user)
+            .filter(pk=batch.unit_id)
+            .exists()
+        ):
+            raise PermissionDenied
+        return batch
+
+    def get_context_data(self, **kwargs):
+        import datetime
+
+        from django.utils import timezone
+
+        context = super().get_context_data(**kwargs)
+        batch = self.object
+        stale = batch.status in (batch.Status.QUEUED, batch.Status.RUNNING) and (
+            batch.heartbeat_at or batch.requested_at
+        ) < timezone.now() - datetime.timedelta(minutes=2)
+        context.update(batch=batch, stale=stale)
+        return context
+
+
+class CertificateBatchViewSet(ModelViewSet):
+    """批量颁发: a background run with a progress bar and a ZIP at the end."""
+
+    model = CertificateBatch
+    icon = "download"
+    menu_label = _("批量颁发证书")
+    url_prefix = "certificate-batches"
+    name = "certificate_batches"
+    index_view_class = BatchIndexView
+    add_view_class = BatchCreateView
+    inspect_view_class = BatchInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = ["kind"]  # the add view uses BatchForm
+    list_display = [
+        Column("unit", label=_("范围")),
+        "kind",
+        "status",
+        "done",
+        "total",
+        "issued",
+        DateColumn("requested_at", label=_("发起时间")),
+    ]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/download/", self.download_view, name="download"),
+            path("<int:pk>/resume/", self.resume_view, name="resume"),
+        ]
+
+    def _get(self, request, pk):
+        from learning.selectors import org_units_visible_to
+
+        batch = get_object_or_404(CertificateBatch, pk=pk)
+        if not (
+            request.user.has_perm("points.view_certificatebatch")
+            and org_units_visible_to(user=request.user)
+            .filter(pk=batch.unit_id)
+            .exists()
+        ):
+            raise PermissionDenied
+        return batch
+
+    def download_view(self, request, pk):
+        batch = self._get(request, pk)
+        if not batch.archive:
+            raise Http404
+        return FileResponse(
+            batch.archive.open("rb"),
+            as_attachment=True,
+            filename=batch.archive.name.rsplit("/", 1)[-1],
+        )
+
+    def resume_view(self, request, pk):
+        batch = self._get(request, pk)
+        if request.method == "POST" and request.user.has_perm(
+            "points.issue_certificate"
+        ):
+            from points.services import certificate_batches_resume
+
+            if certificate_batches_resume():
+                messages.success(request, _("已重新排队，后台任务会从中断处继续。"))
+        return redirect("certificate_batches:inspect", batch.pk)
+
+
+class CertificateTemplateViewSet(ModelViewSet):
+    """证书样式: trainers change the wording, issuer, signature and seal."""
+
+    model = CertificateTemplate
+    icon = "edit"
+    menu_label = _("证书样式")
+    url_prefix = "certificate-templates"
+    name = "certificate_templates"
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_display = ["kind", "title", "issuer"]
+
+    def get_form_class(self, for_update=False):
+        from django.forms import modelform_factory
+
+        return modelform_factory(
+            CertificateTemplate,
+            form=CertificateTemplateForm,
+            fields=["title", "body", "issuer", "signatory", "signature", "seal"],
+        )
+
+
+class CertificatesGroup(ViewSetGroup):
+    menu_label = _("证书")
+    menu_icon = "doc-full-inverse"
+    menu_order = 232
+    items = (CertificateViewSet, CertificateBatchViewSet, CertificateTemplateViewSet)

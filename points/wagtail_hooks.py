@@ -6,8 +6,16 @@ from wagtail.permissions import register_permission_policy
 
 from learning.permissions import ActionPermissionPolicy, ReadOnlyPermissionPolicy
 from points.admin_views import freeze_view, ranking_view
-from points.models import Adjustment, LedgerEntry, OfflineTraining, RulebookVersion
-from points.viewsets import PointsGroup
+from points.models import (
+    Adjustment,
+    Certificate,
+    CertificateBatch,
+    CertificateTemplate,
+    LedgerEntry,
+    OfflineTraining,
+    RulebookVersion,
+)
+from points.viewsets import CertificatesGroup, PointsGroup
 
 register_permission_policy(
     LedgerEntry,
@@ -42,9 +50,44 @@ register_permission_policy(
 )
 
 
+register_permission_policy(
+    Certificate,
+    ReadOnlyPermissionPolicy(Certificate, "points.view_certificate"),
+    exact_class=True,
+)
+register_permission_policy(
+    CertificateBatch,
+    ActionPermissionPolicy(
+        CertificateBatch,
+        {
+            "view": "points.view_certificatebatch",
+            "add": "points.issue_certificate",
+        },
+    ),
+    exact_class=True,
+)
+# The kinds are fixed; their wording is edited, never added or deleted.
+register_permission_policy(
+    CertificateTemplate,
+    ActionPermissionPolicy(
+        CertificateTemplate,
+        {
+            "view": "points.change_certificatetemplate",
+            "change": "points.change_certificatetemplate",
+        },
+    ),
+    exact_class=True,
+)
+
+
 @hooks.register("register_admin_viewset")
 def register_points_viewsets():
     return PointsGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_certificate_viewsets():
+    return CertificatesGroup()
 
 
 @hooks.register("register_admin_urls")
@@ -77,5 +120,8 @@ def register_points_log_actions(actions):
         ("points.appeal.uphold", _("申诉处理：维持原决定")),
         ("points.appeal.overturn", _("申诉处理：申诉成立，已冲正")),
         ("points.period.freeze", _("结账冻结积分周期")),
+        ("points.certificate.issue", _("颁发证书")),
+        ("points.certificate.reissue", _("补发证书（取代原证书）")),
+        ("points.certificate.revoke", _("撤销证书")),
     ]:
         actions.register_action(action, label, label)

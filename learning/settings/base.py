@@ -155,6 +155,14 @@ WAGTAIL_USER_CUSTOM_FIELDS = ["name", "phone", "org_unit", "position", "hired_on
 # run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Certificates name their font; `manage.py check` fails when it is not installed
+# (Debian: fonts-noto-cjk), because WeasyPrint would print empty boxes instead.
+CERTIFICATE_FONT_FAMILY = "Noto Serif CJK SC"
+# Certificates rendered per WeasyPrint document in a bulk run, and the task
+# backend the run is queued on.
+CERTIFICATE_BATCH_CHUNK = 50
+CERTIFICATE_TASK_BACKEND = "default"
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 

@@ -215,6 +215,10 @@ def points_award(
     entry.full_clean(exclude=["rule", "user", "author", "reverses"])
     entry.save()
     _apply(entry, balance)
+    if entry.points > 0:
+        from points.services.certificates import levels_reached_issue
+
+        levels_reached_issue(user=user, now=occurred_at)
     return entry
 
 

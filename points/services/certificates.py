@@ -1,0 +1,501 @@
+"""Issuing, re-issuing and revoking certificates, and the bulk run behind it."""
+
+import datetime
+import gc
+import io
+import os
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from points import certificates as paper
+from points.models import (
+    Balance,
+    Certificate,
+    CertificateBatch,
+    CertificateKind,
+    CertificateTemplate,
+)
+from points.services.common import (
+    MSG_NO_PERMISSION,
+    MSG_OUT_OF_SCOPE,
+    _local,
+    _log,
+    _require,
+)
+from points.services.ledger import rulebook_in_force
+
+MSG_LEVEL_NOT_REACHED = (
+    "%(name)s 累计积分 %(points)s 分，未达到%(level)s（%(threshold)s 分）。"
+)
+MSG_NEEDS_SIGNOFF = "%(level)s须由有颁发权限的管理者认定。"
+MSG_NO_LEVEL = "%(name)s 尚未达到任何等级。"
+MSG_NO_HOURS = "%(name)s %(year)s 年度没有学时记录。"
+MSG_YEAR_NOT_STARTED = "%(year)s 年度还没开始。"
+MSG_REVOKE_NEEDS_REASON = "撤销证书必须写明原因。"
+MSG_ALREADY_REVOKED = "该证书已于 %(when)s 撤销。"
+MSG_NOT_LIVE = "该证书已撤销或已被新证书取代，不能补发；请重新颁发。"
+MSG_REVOKED_DOWNLOAD = "证书 %(serial)s 已于 %(when)s 撤销（%(reason)s），不能下载。"
+
+
+def lifetime_points(user) -> int:
+    return Balance.objects.filter(user=user).aggregate(s=Sum("points"))["s"] or 0
+
+
+def _template(kind: str) -> CertificateTemplate:
+    title, body = paper.DEFAULT_WORDING[kind]
+    template, _created = CertificateTemplate.objects.get_or_create(
+        kind=kind,
+        defaults={"title": title, "body": body, "issuer": paper.DEFAULT_ISSUER},
+    )
+    return template
+
+
+def _lock(user):
+    """One person's certificates are issued one at a time."""
+    return get_user_model().objects.select_for_update().get(pk=user.pk)
+
+
+def _live(user, kind: str, subject: str | None = None):
+    found = Certificate.objects.filter(
+        user=user, kind=kind, revoked_at__isnull=True, superseded_at__isnull=True
+    )
+    return found.filter(subject=subject) if subject is not None else found
+
+
+def _new(
+    *, user, kind, subject, values, actor, now, valid_until, batch, points, hours
+) -> Certificate:
+    template = _template(kind)
+    unit = user.org_unit.name if user.org_unit_id else ""
+    values = {"姓名": user.name, "单位": unit, **values}
+    certificate = Certificate(
+        serial=paper.new_serial(timezone.localtime(now).year),
+        kind=kind,
+        user=user,
+        subject=subject,
+        holder_name=user.name,
+        unit_name=unit,
+        title=paper.fill(template.title, values)[:60],
+        body=paper.fill(template.body, values),
+        issuer=template.issuer,
+        signatory=template.signatory,
+        points=points,
+        hours=hours,
+        issued_at=now,
+        issued_by=actor,
+        valid_until=valid_until,
+        batch=batch,
+    )
+    certificate.full_clean(exclude=["user", "issued_by", "batch", "superseded_by"])
+    return certificate
+
+
+def _replace(old_ones, new: Certificate, now) -> Certificate:
+    """Save the new certificate and mark what it replaces; history is kept."""
+    old_ones = list(old_ones)
+    for old in old_ones:
+        old.superseded_at = now
+        old.save(update_fields=["superseded_at"])
+    new.save()
+    for old in old_ones:
+        old.superseded_by = new
+        old.save(update_fields=["superseded_by"])
+    return new
+
+
+@transaction.atomic
+def certificate_issue_level(
+    *, user, level=None, actor=None, now=None, batch=None
+) -> tuple[Certificate, bool]:
+    """The certificate for the highest level reached (or the one named), once.
+
+    Returns (certificate, created). A live, unexpired certificate for the level
+    is returned as it is; a lower level's certificate is superseded."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    user = _lock(user)
+    lifetime = lifetime_points(user)
+    levels = list(rulebook_in_force(today).levels.order_by("threshold"))
+    if level is None:
+        reached = [
+            lv for lv in levels if lv.threshold <= lifetime and not lv.needs_signoff
+        ]
+        _require(bool(reached), MSG_NO_LEVEL, name=user.name)
+        level = reached[-1]
+    else:
+        _require(
+            lifetime >= level.threshold,
+            MSG_LEVEL_NOT_REACHED,
+            name=user.name,
+            points=lifetime,
+            level=level.name,
+            threshold=level.threshold,
+        )
+        if level.needs_signoff:
+            _require(
+                actor is not None and actor.has_perm("points.issue_certificate"),
+                MSG_NEEDS_SIGNOFF,
+                level=level.name,
+            )
+    current = _live(user, CertificateKind.LEVEL, level.name).first()
+    if current is not None and (current.valid_until or today) >= today:
+        return current, False
+    lower = {lv.name for lv in levels if lv.threshold < level.threshold}
+    replaced = [
+        c
+        for c in _live(user, CertificateKind.LEVEL)
+        if c.subject in lower or c.subject == level.name
+    ]
+    certificate = _new(
+        user=user,
+        kind=CertificateKind.LEVEL,
+        subject=level.name,
+        values={"等级": level.name, "积分": lifetime},
+        actor=actor,
+        now=now,
+        valid_until=paper.level_valid_until(today),
+        batch=batch,
+        points=lifetime,
+        hours=None,
+    )
+    _replace(replaced, certificate, now)
+    _log(certificate, "points.certificate.issue", actor)
+    return certificate, True
+
+
+@transaction.atomic
+def certificate_issue_hours(
+    *, user, year: int, actor=None, now=None, batch=None
+) -> tuple[Certificate, bool]:
+    """The 学时 certificate of a year; issued again only if the hours changed."""
+    now = now or timezone.now()
+    _require(year <= timezone.localtime(now).year, MSG_YEAR_NOT_STARTED, year=year)
+    user = _lock(user)
+    balance = Balance.objects.filter(user=user, year=year).first()
+    hours = balance.hours if balance else Decimal(0)
+    _require(hours > 0, MSG_NO_HOURS, name=user.name, year=year)
+    current = _live(user, CertificateKind.HOURS, str(year)).first()
+    if current is not None and current.hours == hours:
+        return current, False
+    certificate = _new(
+        user=user,
+        kind=CertificateKind.HOURS,
+        subject=str(year),
+        values={"年度": year, "学时": f"{hours.normalize():f}"},
+        actor=actor,
+        now=now,
+        valid_until=None,
+        batch=batch,
+        points=None,
+        hours=hours,
+    )
+    _replace([current] if current else [], certificate, now)
+    _log(certificate, "points.certificate.issue", actor)
+    return certificate, True
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate: Certificate, actor) -> Certificate:
+    """A fresh serial with today's wording and name; the old one shows it was
+    replaced."""
+    _require(actor.has_perm("points.issue_certificate"), MSG_NO_PERMISSION)
+    _require(
+        _visible(actor, certificate.user),
+        MSG_OUT_OF_SCOPE,
+        name=certificate.holder_name,
+    )
+    user = _lock(certificate.user)
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    _require(
+        certificate.revoked_at is None and certificate.superseded_at is None,
+        MSG_NOT_LIVE,
+    )
+    now = timezone.now()
+    if certificate.kind == CertificateKind.LEVEL:
+        values = {"等级": certificate.subject, "积分": certificate.points}
+    else:
+        values = {
+            "年度": certificate.subject,
+            "学时": f"{certificate.hours.normalize():f}",
+        }
+    new = _new(
+        user=user,
+        kind=certificate.kind,
+        subject=certificate.subject,
+        values=values,
+        actor=actor,
+        now=now,
+        valid_until=certificate.valid_until,
+        batch=None,
+        points=certificate.points,
+        hours=certificate.hours,
+    )
+    _replace([certificate], new, now)
+    _log(new, "points.certificate.reissue", actor, replaces=certificate.serial)
+    return new
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certificate:
+    """Withdraw a certificate, with a reason; the verify page says so from now on."""
+    _require(actor.has_perm("points.revoke_certificate"), MSG_NO_PERMISSION)
+    _require(
+        _visible(actor, certificate.user),
+        MSG_OUT_OF_SCOPE,
+        name=certificate.holder_name,
+    )
+    reason = reason.strip()
+    _require(bool(reason), MSG_REVOKE_NEEDS_REASON)
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    _require(
+        certificate.revoked_at is None,
+        MSG_ALREADY_REVOKED,
+        when=_local(certificate.revoked_at),
+    )
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = actor
+    certificate.revoke_reason = reason[:200]
+    certificate.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    _log(certificate, "points.certificate.revoke", actor, reason=reason)
+    return certificate
+
+
+def certificate_pdf_for(*, certificate: Certificate) -> bytes:
+    """The PDF to hand out; refused once the certificate is revoked."""
+    _require(
+        certificate.revoked_at is None,
+        MSG_REVOKED_DOWNLOAD,
+        serial=certificate.serial,
+        when=_local(certificate.revoked_at),
+        reason=certificate.revoke_reason,
+    )
+    return paper.certificate_pdf(certificate)
+
+
+def _visible(actor, user) -> bool:
+    from learning.selectors import staff_visible_to
+
+    return staff_visible_to(user=actor).filter(pk=user.pk).exists()
+
+
+def levels_reached_issue(*, user, now=None) -> Certificate | None:
+    """Called after an award: issue the level certificate the worker just reached."""
+    today = timezone.localtime(now or timezone.now()).date()
+    lifetime = lifetime_points(user)
+    reached = [
+        lv
+        for lv in rulebook_in_force(today).levels.order_by("threshold")
+        if lv.threshold <= lifetime and not lv.needs_signoff
+    ]
+    if not reached or _live(user, CertificateKind.LEVEL, reached[-1].name).exists():
+        return None
+    certificate, _created = certificate_issue_level(
+        user=user, level=reached[-1], now=now
+    )
+    return certificate
+
+
+# ---------------------------------------------------------------- bulk issue
+
+
+def batch_candidates(*, unit, kind: str, level: str = "", year: int | None = None):
+    """The 社工 a bulk run covers, in a fixed order so a resumed run finds its place."""
+    people = get_user_model().objects.filter(
+        is_active=True, org_unit__path__startswith=unit.path, groups__name="社工"
+    )
+    if kind == CertificateKind.HOURS:
+        people = people.filter(balances__year=year, balances__hours__gt=0)
+    else:
+        version = rulebook_in_force(timezone.localdate())
+        levels = version.levels.filter(needs_signoff=False)
+        if level:
+            levels = levels.filter(name=level)
+        threshold = min((lv.threshold for lv in levels), default=None)
+        if threshold is None:
+            return people.none()
+        people = people.annotate(lifetime=Sum("balances__points")).filter(
+            lifetime__gte=threshold
+        )
+        if level:
+            # Only those whose highest level is this one.
+            higher = version.levels.filter(
+                needs_signoff=False, threshold__gt=levels.get().threshold
+            ).order_by("threshold")
+            if higher.exists():
+                people = people.filter(lifetime__lt=higher.first().threshold)
+    return people.select_related("org_unit").order_by("username")
+
+
+@transaction.atomic
+def certificate_batch_start(*, actor, unit, kind: str, level="", year=None):
+    from learning.selectors import org_units_visible_to
+
+    _require(actor.has_perm("points.issue_certificate"), MSG_NO_PERMISSION)
+    _require(
+        org_units_visible_to(user=actor).filter(pk=unit.pk).exists(),
+        MSG_OUT_OF_SCOPE,
+        name=unit.name,
+    )
+    if kind == CertificateKind.HOURS:
+        _require(
+            year is not None and year <= timezone.localdate().year,
+            MSG_YEAR_NOT_STARTED,
+            year=year,
+        )
+    batch = CertificateBatch.objects.create(
+        kind=kind,
+        unit=unit,
+        level=level or "",
+        year=year if kind == CertificateKind.HOURS else None,
+        requested_by=actor,
+        total=batch_candidates(unit=unit, kind=kind, level=level, year=year).count(),
+    )
+    transaction.on_commit(lambda: _enqueue(batch))
+    return batch
+
+
+def _workdir(batch) -> Path:
+    path = (
+        Path(settings.PRIVATE_MEDIA_ROOT)
+        / "certificates"
+        / "work"
+        / f"batch-{batch.pk}"
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _issue_for(batch, user):
+    if batch.kind == CertificateKind.HOURS:
+        return certificate_issue_hours(user=user, year=batch.year, batch=batch)
+    return certificate_issue_level(user=user, batch=batch)
+
+
+def certificate_batch_run(*, batch_id: int) -> CertificateBatch:
+    """Issue and render a batch in chunks. Safe to run again after a crash: each
+    certificate is issued once (per person, under a row lock), and a chunk whose
+    PDF is already on disk is not rendered again."""
+    batch = CertificateBatch.objects.get(pk=batch_id)
+    if batch.status == CertificateBatch.Status.DONE:
+        return batch
+    people = list(
+        batch_candidates(
+            unit=batch.unit, kind=batch.kind, level=batch.level, year=batch.year
+        )
+    )
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        status=CertificateBatch.Status.RUNNING,
+        total=len(people),
+        heartbeat_at=timezone.now(),
+    )
+    work = _workdir(batch)
+    parts = []
+    chunk = settings.CERTIFICATE_BATCH_CHUNK
+    try:
+        for start in range(0, len(people), chunk):
+            part = work / f"part-{start // chunk:05d}.pdf"
+            parts.append(part)
+            if not part.exists():
+                issued = [
+                    _issue_for(batch, person)[0]
+                    for person in people[start : start + chunk]
+                ]
+                pdf = paper.render_pdf(paper.certificates_html(issued))
+                partial = part.with_suffix(".tmp")
+                partial.write_bytes(pdf)
+                os.replace(partial, part)
+                del pdf, issued
+                gc.collect()
+            CertificateBatch.objects.filter(pk=batch.pk).update(
+                done=min(len(people), start + chunk), heartbeat_at=timezone.now()
+            )
+        archive = _archive(batch, people, parts)
+    except Exception as exc:
+        CertificateBatch.objects.filter(pk=batch.pk).update(
+            status=CertificateBatch.Status.FAILED, error=str(exc)[:300]
+        )
+        raise
+    with transaction.atomic():
+        batch = CertificateBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != CertificateBatch.Status.DONE:
+            batch.archive.save(archive[0], ContentFile(archive[1]), save=False)
+            batch.status = CertificateBatch.Status.DONE
+            batch.done = len(people)
+            batch.issued = batch.certificates.count()
+            batch.finished_at = timezone.now()
+            batch.save()
+    for part in parts:
+        part.unlink(missing_ok=True)
+    return batch
+
+
+def _archive(batch, people, parts) -> tuple[str, bytes]:
+    """One merged PDF and a list of who got which serial, zipped."""
+    import pypdf
+    import tablib
+
+    merged = pypdf.PdfWriter()
+    for part in parts:
+        merged.append(str(part))
+    pdf = io.BytesIO()
+    merged.write(pdf)
+    sheet = tablib.Dataset(
+        headers=["证书编号", "姓名", "工号", "所属单位", "证书", "核验网址"]
+    )
+    live = Certificate.objects.filter(
+        user__in=people,
+        kind=batch.kind,
+        revoked_at__isnull=True,
+        superseded_at__isnull=True,
+    )
+    if batch.kind == CertificateKind.HOURS:
+        live = live.filter(subject=str(batch.year))
+    for c in live.select_related("user").order_by("user__username"):
+        sheet.append(
+            [
+                c.serial,
+                c.holder_name,
+                c.user.username,
+                c.unit_name,
+                c.title,
+                paper.verify_url(c.serial),
+            ]
+        )
+    name = f"证书-{batch.unit.name}-{batch.get_kind_display()}-{batch.pk}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{name}.pdf", pdf.getvalue())
+        archive.writestr("证书清单.xlsx", sheet.export("xlsx"))
+    return f"{name}.zip", buffer.getvalue()
+
+
+def _enqueue(batch) -> None:
+    from points.tasks import certificate_batch_task
+
+    backend = settings.CERTIFICATE_TASK_BACKEND
+    certificate_batch_task.using(backend=backend).enqueue(batch_id=batch.pk)
+
+
+def certificate_batches_resume(*, stale_after=datetime.timedelta(minutes=2)) -> int:
+    """Re-queue bulk runs whose worker stopped mid-way (their heartbeat went quiet)."""
+    cutoff = timezone.now() - stale_after
+    stale = CertificateBatch.objects.filter(
+        status__in=[CertificateBatch.Status.QUEUED, CertificateBatch.Status.RUNNING]
+    ).filter(
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, requested_at__lt=cutoff)
+    )
+    count = 0
+    for batch in stale:
+        CertificateBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
+        _enqueue(batch)
+        count += 1
+    return count

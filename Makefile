@@ -51,11 +51,13 @@ demo: setup system-packages
 	@mkdir -p .demo
 	@echo "后台任务 worker 与网站一起启动（日志：.demo/worker.log）；按 Ctrl-C 同时停止。"
 	@echo "网站: http://127.0.0.1:$(PORT)/   管理后台: http://127.0.0.1:$(PORT)/admin/"
+	$(MANAGE) resume_certificate_batches --stale-after 0
 	$(MANAGE) db_worker > .demo/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 worker: setup
+	$(MANAGE) resume_certificate_batches --stale-after 0
 	$(MANAGE) db_worker
 
 lint: setup

@@ -8,13 +8,16 @@ from zoneinfo import ZoneInfo
 
 import tablib
 
-from points.models import Adjustment
+from points.models import Adjustment, Certificate
 from points.ranking import Period
 from points.services import (
     adjustment_decide,
     adjustment_propose,
     appeal_file,
     attendance_import,
+    certificate_issue_level,
+    certificate_reissue,
+    certificate_revoke,
     period_freeze,
 )
 
@@ -64,6 +67,35 @@ def seed_points(*, units, people, rng: random.Random, stdout, now=None) -> None:
     _approvals(units, people, today)
     closed = _close_months(units, people, today)
     stdout.write(f"积分审批与结账：已结账 {closed} 个周期。")
+    _certificates(people)
+    live = Certificate.objects.filter(
+        revoked_at__isnull=True, superseded_at__isnull=True
+    )
+    stdout.write(f"证书：有效 {live.count()} 张（达到等级时自动颁发）。")
+
+
+def _certificates(people) -> None:
+    """One certificate revoked and issued anew, one re-issued, so the verify page
+    has each of its statuses to show."""
+    street, centre, _community = people["managers"]
+    holders = list(
+        Certificate.objects.filter(kind="level")
+        .order_by("user__username")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    if (
+        len(holders) < 2
+        or Certificate.objects.filter(revoked_at__isnull=False).exists()
+    ):
+        return
+    first = Certificate.objects.filter(user_id=holders[0], superseded_at=None).first()
+    certificate_revoke(
+        certificate=first, actor=centre, reason="证书姓名录入有误，已重新颁发"
+    )
+    certificate_issue_level(user=first.user, actor=centre)
+    second = Certificate.objects.filter(user_id=holders[1], superseded_at=None).first()
+    certificate_reissue(certificate=second, actor=street)
 
 
 def _propose_once(*, actor, user, code, occurred_on, reason, **extra):

@@ -69,3 +69,46 @@ def test_every_points_admin_page_opens(client, desk, street_manager):
         assert text in response.content.decode(), url
     template = client.get(reverse("trainings:template"))
     assert template["Content-Disposition"].startswith("attachment")
+
+
+def test_every_certificate_admin_page_opens(
+    client, worker, centre_manager, trainer, django_capture_on_commit_callbacks
+):
+    from points.models import Certificate, CertificateBatch, CertificateTemplate
+    from points.services import certificate_batch_start
+
+    points_award(user=worker, rule_code="EXAM_PASS", source=("exam", 1))
+    for n in range(40):
+        points_award(
+            user=worker,
+            rule_code="READ_ITEM",
+            source=("item", n),
+            occurred_at=timezone.now() - datetime.timedelta(days=10 - n // 8),
+        )
+    certificate = Certificate.objects.get(user=worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_batch_start(
+            actor=centre_manager, unit=centre_manager.org_unit, kind="level"
+        )
+    batch = CertificateBatch.objects.get()
+    client.force_login(centre_manager)
+    pages = {
+        reverse("certificates:index"): certificate.serial,
+        reverse("certificates:inspect", args=[certificate.pk]): "data-revoke-form",
+        reverse("certificate_batches:index"): "已完成",
+        reverse("certificate_batches:add"): "开始生成",
+        reverse("certificate_batches:inspect", args=[batch.pk]): "data-download",
+        reverse("certificate_templates:index"): "等级证书",
+    }
+    for url, text in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert text in response.content.decode(), url
+    transcript = client.get(reverse("certificates:transcript", args=[worker.pk]))
+    assert transcript["Content-Type"] == "application/pdf"
+
+    client.force_login(trainer)
+    template = CertificateTemplate.objects.get(kind="level")
+    edit = client.get(reverse("certificate_templates:edit", args=[template.pk]))
+    assert edit.status_code == 200 and "印章图片" in edit.content.decode()
+    assert client.get(reverse("certificates:index")).status_code in (302, 403)

@@ -49,6 +49,8 @@ class Command(BaseCommand):
             Adjustment,
             Appeal,
             Balance,
+            Certificate,
+            CertificateBatch,
             LedgerEntry,
             MonthTotal,
             OfflineTraining,
@@ -64,6 +66,9 @@ class Command(BaseCommand):
         )
 
         # The demo's own ledger goes too: --reset starts the demo over.
+        Certificate.objects.update(superseded_by=None)
+        Certificate.objects.all().delete()
+        CertificateBatch.objects.all().delete()
         Appeal.objects.all().delete()
         Adjustment.objects.all().delete()
         PeriodFreeze.objects.all().delete()

@@ -50,3 +50,28 @@ def test_a_worker_reads_their_points_and_appeals_a_deduction_on_a_phone(
     assert "申诉：待处理" in phone.text_content("[data-appeal-status]")
     assert Appeal.objects.get().text == "当天已告知材料清单，请调取录音。"
     assert no_horizontal_scroll(phone)
+
+
+def test_anyone_checks_a_certificate_on_a_phone_by_typing_its_serial(
+    live_server, phone, worker
+):
+    from points.models import Certificate
+
+    points_award(user=worker, rule_code="EXAM_PASS", source=("exam", 1))
+    for n in range(40):
+        points_award(
+            user=worker,
+            rule_code="READ_ITEM",
+            source=("item", n),
+            occurred_at=timezone.now() - timezone.timedelta(days=10 - n // 8),
+        )
+    certificate = Certificate.objects.get(user=worker)
+
+    phone.goto(f"{live_server.url}/verify/")
+    phone.fill("input[name=serial]", certificate.serial.lower())
+    phone.click("form button[type=submit]")
+
+    phone.wait_for_selector("[data-verify]")
+    assert phone.text_content("[data-status]").strip() == "有效"
+    assert phone.text_content("[data-holder]") == worker.name
+    assert no_horizontal_scroll(phone)

@@ -186,6 +186,8 @@ class Balance(models.Model):
     points = models.IntegerField(default=0)
     hours = models.DecimalField(max_digits=7, decimal_places=1, default=0)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the year's total last rose, so ties go to whoever got there first.
+    reached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("年度积分")

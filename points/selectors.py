@@ -2,7 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from learning.models import OrgUnit
@@ -161,16 +161,29 @@ def _people(unit, role_label: str | None):
 
 
 def live_members(*, unit, period: Period, role_label: str | None) -> list[Member]:
-    """Everyone active in the subtree, with their totals from the month summary."""
+    """Everyone active in the subtree, with their totals: a year reads one balance
+    row per person, a month or quarter sums that many month rows."""
     people = _people(unit, role_label)
-    totals = {
-        r["user_id"]: r
-        for r in MonthTotal.objects.filter(
-            user__in=people.values("pk"), year=period.year, month__in=period.months
-        )
-        .values("user_id")
-        .annotate(points=Sum("points"), hours=Sum("hours"), reached=Max("reached_at"))
-    }
+    if period.kind == "year":
+        totals = {
+            r["user_id"]: r
+            for r in Balance.objects.filter(
+                user__in=people.values("pk"), year=period.year
+            ).values("user_id", "points", "hours", reached=F("reached_at"))
+        }
+    else:
+        totals = {
+            r["user_id"]: r
+            for r in MonthTotal.objects.filter(
+                user__in=people.values("pk"),
+                year=period.year,
+                month__in=period.months,
+            )
+            .values("user_id")
+            .annotate(
+                points=Sum("points"), hours=Sum("hours"), reached=Max("reached_at")
+            )
+        }
     members = []
     for pk, username, name, unit_name, unit_path, hired_on in people.values_list(
         "pk", "username", "name", "org_unit__name", "org_unit__path", "hired_on"

@@ -4,7 +4,8 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from points import rules
@@ -129,7 +130,13 @@ def _apply(entry: LedgerEntry, balance: Balance) -> None:
         hours=F("hours") + entry.hours,
     )
     if entry.points > 0:
-        MonthTotal.objects.filter(pk=total.pk).update(reached_at=entry.occurred_at)
+        # The latest moment a positive line happened, whatever order they came in.
+        reached = Greatest(
+            Coalesce(F("reached_at"), Value(entry.occurred_at)),
+            Value(entry.occurred_at),
+        )
+        Balance.objects.filter(pk=balance.pk).update(reached_at=reached)
+        MonthTotal.objects.filter(pk=total.pk).update(reached_at=reached)
 
 
 @transaction.atomic

@@ -138,3 +138,18 @@ def test_managers_read_the_ledger_of_their_subtree_only_and_cannot_edit(
     assert edit.status_code in (302, 403) and delete.status_code in (302, 403)
     own.refresh_from_db()
     assert own.reason != "改了" and LedgerEntry.objects.filter(pk=own.pk).exists()
+
+
+def test_the_years_ranking_agrees_with_its_months_even_for_late_lines(org):
+    a, b = (StaffFactory(org_unit=org["文澜社区"]) for _ in range(2))
+    _give(a, reads=3, when=MAY.replace(month=8))
+    _give(b, reads=3, when=MAY)  # posted after a's, but happened earlier
+    year = ranking_list(unit=org["文澜社区"], period=Period("year", 2026))
+    months = {}
+    for m in range(1, 13):
+        for row in ranking_list(unit=org["文澜社区"], period=Period("month", 2026, m)):
+            months[row.name] = months.get(row.name, 0) + row.points
+    assert {r.name: r.points for r in year} == months
+    # Equal points: b got there first (May), so b is listed first.
+    assert [r.name for r in year] == [b.name, a.name]
+    assert [r.rank for r in year] == [1, 1]

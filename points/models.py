@@ -201,6 +201,8 @@ class Balance(models.Model):
                 condition=Q(points__gte=0), name="balance_not_negative"
             ),
         ]
+        # The worker's page reads the top ten and their own rank by year.
+        indexes = [models.Index(fields=["year", "-points"], name="balance_year_points")]
 
     def __str__(self):
         return f"{self.user} {self.year}: {self.points}"

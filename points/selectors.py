@@ -272,14 +272,16 @@ def team_ranking(*, unit, kind: str, period) -> list[TeamRow]:
     teams = OrgUnit.objects.filter(path__startswith=unit.path, kind=kind).order_by(
         "path"
     )
+    # Teams of one kind sit at one depth: a member's team is a prefix of their
+    # unit's path, found once per member rather than once per member and team.
+    by_team: dict[str, list[int]] = {}
+    for m in members:
+        if m.hired_on is None or m.hired_on <= middle:
+            for depth in range(OrgUnit.steplen, len(m.unit_path) + 1, OrgUnit.steplen):
+                by_team.setdefault(m.unit_path[:depth], []).append(m.points)
     found = []
     for team in teams:
-        totals = [
-            m.points
-            for m in members
-            if m.unit_path.startswith(team.path)
-            and (m.hired_on is None or m.hired_on <= middle)
-        ]
+        totals = by_team.get(team.path, [])
         if len(totals) < MIN_TEAM:
             continue
         found.append(

@@ -1,6 +1,7 @@
 import tablib
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,8 @@ from points.ranking import PERIOD_KINDS, Period, period_is_over
 from points.selectors import freeze_for, ranking_list, team_ranking
 from points.services import PointsActionRefused, period_freeze
 
+# The page lists this many; the Excel export always has every row.
+ROWS_PER_PAGE = 200
 MSG_FROZEN = _(
     "%(unit)s %(period)s已结账：排名不再变化，迟到的积分计入下一个未结账的月份。"
 )
@@ -73,10 +76,16 @@ def ranking_view(request):
             period = Period("year", c["year"])
         headers, rows = _table(c["view"], c["unit"], period, c.get("role") or None)
         freeze = freeze_for(unit=c["unit"], period=period)
+        page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("p"))
+        query = request.GET.copy()
+        query.pop("p", None)
         context.update(
             period=period,
             headers=headers,
-            rows=rows,
+            rows=page.object_list,
+            page=page,
+            total=len(rows),
+            page_query=query.urlencode(),
             unit=c["unit"],
             freeze=freeze,
             can_freeze=freeze is None

@@ -153,3 +153,25 @@ def test_the_years_ranking_agrees_with_its_months_even_for_late_lines(org):
     # Equal points: b got there first (May), so b is listed first.
     assert [r.name for r in year] == [b.name, a.name]
     assert [r.rank for r in year] == [1, 1]
+
+
+def test_the_page_lists_rows_in_pages_and_the_export_has_them_all(
+    client, org, centre_manager, monkeypatch
+):
+    import points.admin_views
+
+    monkeypatch.setattr(points.admin_views, "ROWS_PER_PAGE", 2)
+    people = [StaffFactory(org_unit=org["文澜社区"]) for _ in range(3)]
+    for n, person in enumerate(people):
+        _give(person, reads=n + 1)
+    client.force_login(centre_manager)
+    query = {"unit": org["文澜社区"].pk, "kind": "year", "year": 2026}
+
+    first = client.get(reverse("points_rankings"), query).content.decode()
+    second = client.get(reverse("points_rankings"), {**query, "p": 2}).content.decode()
+    sheet = client.get(reverse("points_rankings"), {**query, "format": "xlsx"})
+
+    assert people[2].name in first and people[0].name not in first
+    assert people[0].name in second and "第 2 / 2 页，共 3 行" in second
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.values)
+    assert len(rows) == 4  # the header and every person

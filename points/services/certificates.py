@@ -26,6 +26,7 @@ from points.models import (
 from points.services.common import (
     MSG_NO_PERMISSION,
     MSG_OUT_OF_SCOPE,
+    PointsActionRefused,
     _local,
     _log,
     _require,
@@ -404,11 +405,16 @@ def certificate_batch_run(*, batch_id: int) -> CertificateBatch:
             part = work / f"part-{start // chunk:05d}.pdf"
             parts.append(part)
             if not part.exists():
-                issued = [
-                    _issue_for(batch, person)[0]
-                    for person in people[start : start + chunk]
-                ]
-                pdf = paper.render_pdf(paper.certificates_html(issued))
+                issued = []
+                for person in people[start : start + chunk]:
+                    try:
+                        issued.append(_issue_for(batch, person)[0])
+                    except PointsActionRefused:
+                        continue  # no longer qualifies: a deduction since the count
+                # An empty part marks a chunk with nobody left to print.
+                pdf = (
+                    paper.render_pdf(paper.certificates_html(issued)) if issued else b""
+                )
                 partial = part.with_suffix(".tmp")
                 partial.write_bytes(pdf)
                 os.replace(partial, part)
@@ -444,7 +450,8 @@ def _archive(batch, people, parts) -> tuple[str, bytes]:
 
     merged = pypdf.PdfWriter()
     for part in parts:
-        merged.append(str(part))
+        if part.stat().st_size:
+            merged.append(str(part))
     pdf = io.BytesIO()
     merged.write(pdf)
     sheet = tablib.Dataset(

@@ -845,7 +845,7 @@ def _breakdown(street, period, *, repeat: int, budget: float) -> list:
             ),
         ),
     ]
-    members = selectors.live_members(unit=street, period=period, role_label="社工")
+    members = selectors.live_members(unit=street, period=period, role_label=WORKER_ROLE)
     parts.append(
         (
             "rank_members (Python sort and ranks)",
@@ -893,6 +893,9 @@ def facts() -> dict:
             table: one("SELECT pg_size_pretty(pg_total_relation_size(%s))", [table])
             for table in ("points_ledgerentry", "points_monthtotal", "points_balance")
         }
+        sizes["whole database"] = one(
+            "SELECT pg_size_pretty(pg_database_size(current_database()))"
+        )
         spread = one(
             "SELECT min(n) || ' / ' || percentile_disc(0.5) WITHIN GROUP (ORDER BY n)"
             " || ' / ' || max(n) FROM (SELECT count(*) AS n FROM points_ledgerentry"
@@ -991,15 +994,18 @@ def report(
     lines = [
         "# Points rankings at scale",
         "",
-        f"Measured {timezone.localtime():%Y-%m-%d %H:%M %Z} on {machine()}; "
+        f"Measured {timezone.localtime():%Y-%m-%d %H:%M UTC%z} on {machine()}; "
         f"PostgreSQL {info['server']} (database `{database}`, "
         + ", ".join(f"{k}={v}" for k, v in info["settings"].items())
-        + f"); code at `{revision()}`.",
+        + f"); code at `{revision()}`. Load average (1 min) before and after: "
+        + " / ".join(f"{v:.2f}" for v in measured["load"])
+        + ".",
         "",
         f"Data: {YEAR}, built {timezone.localtime(info['built_at']):%Y-%m-%d} in "
         f"{info['build_seconds'] / 60:.1f} min. "
         + ", ".join(f"{k}: {v:,}" for k, v in info["counts"].items())
-        + ". Ledger lines per worker (min / median / max): "
+        + ". The ledger is stored in posting order, as it grows. "
+        + "Ledger lines per worker (min / median / max): "
         + info["lines per worker"]
         + f"; {YEAR} points per worker: {info['year points per worker']}. "
         + "Sizes with indexes: "
@@ -1096,7 +1102,9 @@ def main() -> None:
     else:
         out(f"Data present ({key}); --rebuild to build it again.")
     out("Measuring …")
+    load_before = os.getloadavg()[0]
     measured = measure(repeat=args.repeat, budget=args.budget)
+    measured["load"] = (load_before, os.getloadavg()[0])
     text = report(
         measured, facts(), database=database, users=args.users, repeat=args.repeat
     )

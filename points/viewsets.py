@@ -55,6 +55,14 @@ def _visible(request, user_id) -> bool:
     return staff_visible_to(user=request.user).filter(pk=user_id).exists()
 
 
+def _about_visible_staff(request, model, pk):
+    """A record about a person the admin user may see; anyone else's is refused."""
+    record = get_object_or_404(model, pk=pk)
+    if not _visible(request, record.user_id):
+        raise PermissionDenied
+    return record
+
+
 # ------------------------------------------------------------------ ledger
 
 
@@ -211,10 +219,7 @@ class AdjustmentViewSet(ModelViewSet):
         ]
 
     def _get(self, request, pk):
-        adjustment = get_object_or_404(Adjustment, pk=pk)
-        if not _visible(request, adjustment.user_id):
-            raise PermissionDenied
-        return adjustment
+        return _about_visible_staff(request, Adjustment, pk)
 
     def decide_view(self, request, pk):
         if request.method != "POST":
@@ -537,10 +542,7 @@ class CertificateViewSet(ModelViewSet):
         ]
 
     def _get(self, request, pk):
-        certificate = get_object_or_404(Certificate, pk=pk)
-        if not _visible(request, certificate.user_id):
-            raise PermissionDenied
-        return certificate
+        return _about_visible_staff(request, Certificate, pk)
 
     def revoke_view(self, request, pk):
         if request.method != "POST":

@@ -544,12 +544,13 @@ def naive_my_standing(*, user, year: int, role_label: str = WORKER_ROLE):
         TOP_N,
         Standing,
         _people,
-        ancestor_paths,
     )
 
     units = [
         u
-        for u in OrgUnit.objects.filter(path__in=ancestor_paths(user.org_unit))
+        for u in OrgUnit.objects.filter(
+            path__in=OrgUnit.path_and_ancestors(user.org_unit.path)
+        )
         if u.kind in STANDING_KINDS
     ]
     mine = (

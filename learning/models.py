@@ -40,6 +40,11 @@ class OrgUnit(MP_Node):
     def contains(self, other: "OrgUnit | None") -> bool:
         return other is not None and other.path.startswith(self.path)
 
+    @classmethod
+    def path_and_ancestors(cls, path: str) -> list[str]:
+        """The tree paths of a node and of every node above it, root first."""
+        return [path[:n] for n in range(cls.steplen, len(path) + 1, cls.steplen)]
+
 
 # Which kind of node may sit directly under which.
 ORG_CHILD_KIND = {

@@ -127,16 +127,11 @@ class RankRow:
         return getattr(self.member, name)
 
 
-def ancestor_paths(unit) -> list[str]:
-    step = unit.steplen
-    return [unit.path[:n] for n in range(step, len(unit.path) + 1, step)]
-
-
 def freeze_for(*, unit, period: Period) -> PeriodFreeze | None:
     """The freeze that closed this period for the unit (or a unit above it)."""
     return (
         PeriodFreeze.objects.filter(
-            unit__path__in=ancestor_paths(unit),
+            unit__path__in=OrgUnit.path_and_ancestors(unit.path),
             kind=period.kind,
             year=period.year,
             number=freeze_number(period),
@@ -277,8 +272,8 @@ def team_ranking(*, unit, kind: str, period) -> list[TeamRow]:
     by_team: dict[str, list[int]] = {}
     for m in members:
         if m.hired_on is None or m.hired_on <= middle:
-            for depth in range(OrgUnit.steplen, len(m.unit_path) + 1, OrgUnit.steplen):
-                by_team.setdefault(m.unit_path[:depth], []).append(m.points)
+            for path in OrgUnit.path_and_ancestors(m.unit_path):
+                by_team.setdefault(path, []).append(m.points)
     found = []
     for team in teams:
         totals = by_team.get(team.path, [])
@@ -326,7 +321,9 @@ def my_standing(*, user, year: int, role_label: str = "社工") -> list[Standing
         return []
     units = [
         u
-        for u in OrgUnit.objects.filter(path__in=ancestor_paths(user.org_unit))
+        for u in OrgUnit.objects.filter(
+            path__in=OrgUnit.path_and_ancestors(user.org_unit.path)
+        )
         if u.kind in STANDING_KINDS
     ]
     mine = (

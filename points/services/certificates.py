@@ -50,6 +50,11 @@ def lifetime_points(user) -> int:
     return Balance.objects.filter(user=user).aggregate(s=Sum("points"))["s"] or 0
 
 
+def _reached_without_signoff(levels, lifetime: int) -> list:
+    """The levels, lowest first, that points alone have earned."""
+    return [lv for lv in levels if lv.threshold <= lifetime and not lv.needs_signoff]
+
+
 def _template(kind: str) -> CertificateTemplate:
     title, body = paper.DEFAULT_WORDING[kind]
     template, _created = CertificateTemplate.objects.get_or_create(
@@ -126,9 +131,7 @@ def certificate_issue_level(
     lifetime = lifetime_points(user)
     levels = list(rulebook_in_force(today).levels.order_by("threshold"))
     if level is None:
-        reached = [
-            lv for lv in levels if lv.threshold <= lifetime and not lv.needs_signoff
-        ]
+        reached = _reached_without_signoff(levels, lifetime)
         _require(bool(reached), MSG_NO_LEVEL, name=user.name)
         level = reached[-1]
     else:
@@ -290,12 +293,8 @@ def _visible(actor, user) -> bool:
 def levels_reached_issue(*, user, now=None) -> Certificate | None:
     """Called after an award: issue the level certificate the worker just reached."""
     today = timezone.localtime(now or timezone.now()).date()
-    lifetime = lifetime_points(user)
-    reached = [
-        lv
-        for lv in rulebook_in_force(today).levels.order_by("threshold")
-        if lv.threshold <= lifetime and not lv.needs_signoff
-    ]
+    levels = rulebook_in_force(today).levels.order_by("threshold")
+    reached = _reached_without_signoff(levels, lifetime_points(user))
     if not reached or _live(user, CertificateKind.LEVEL, reached[-1].name).exists():
         return None
     certificate, _created = certificate_issue_level(

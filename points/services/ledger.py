@@ -94,8 +94,7 @@ def booking_month(*, user, year: int, month: int) -> tuple[int, int]:
     unit = getattr(user, "org_unit", None)
     if unit is None:
         return year, month
-    step = unit.steplen
-    paths = [unit.path[:n] for n in range(step, len(unit.path) + 1, step)]
+    paths = unit.path_and_ancestors(unit.path)
     closed = {
         (f.year, m)
         for f in PeriodFreeze.objects.filter(unit__path__in=paths, year__gte=year)

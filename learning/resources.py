@@ -260,6 +260,8 @@ class StaffResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def after_save_instance(self, instance, row, **kwargs):
+        if instance.pk is None:
+            return  # a dry run checked the row and saved nothing
         self._visible_pks.add(instance.pk)
         role = getattr(instance, "pending_role", None)
         if isinstance(role, Role):

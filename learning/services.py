@@ -1,4 +1,5 @@
 import datetime
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -174,11 +175,13 @@ def roster_import(
     resource = StaffResource(actor=actor)
     resource.row_numbers = table.row_numbers
     report.total = len(table.dataset)
-    with transaction.atomic():
+    # A dry run only reads: without a transaction django-import-export saves
+    # nothing, so checking a large file never holds the database's write lock.
+    with transaction.atomic() if not dry_run else nullcontext():
         result = resource.import_data(
             table.dataset,
             dry_run=dry_run,
-            use_transactions=True,
+            use_transactions=not dry_run,
             rollback_on_validation_errors=True,
         )
         for invalid in result.invalid_rows:

@@ -49,6 +49,8 @@ def pytest_collection_modifyitems(config, items):
             and connection.vendor != "postgresql"
         ):
             item.add_marker(pytest.mark.skip(reason="只在 PostgreSQL 上运行"))
+        if item.get_closest_marker("sqlite_only") and connection.vendor != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="只在 SQLite 上运行"))
 
 
 @pytest.fixture

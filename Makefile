@@ -12,6 +12,13 @@ SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2
 # Browser tests drive Debian's Chromium; PDF tests read text with pdftotext.
 TEST_SYSTEM_PACKAGES := chromium poppler-utils
 MANAGE := $(BIN)/python manage.py
+# `make demo` serves as users see it, DEBUG off; `DEBUG=1 make demo` is for developers.
+DEBUG ?= 0
+# Links and certificate QR codes name the address the demo is served at.
+DEMO_ENV := DEBUG=$(DEBUG) WAGTAILADMIN_BASE_URL=http://127.0.0.1:$(PORT)
+# Some shells set PYTHONDONTWRITEBYTECODE; every command would then compile
+# Django and Wagtail from source again, seconds each time.
+unexport PYTHONDONTWRITEBYTECODE
 TEST_ENV := env -u DATABASE_URL DJANGO_SETTINGS_MODULE=learning.settings.test
 
 .PHONY: demo test setup system-packages test-system-packages lint worker lock clean
@@ -45,16 +52,15 @@ test-system-packages:
 	$(call install_debs,$(TEST_SYSTEM_PACKAGES))
 
 demo: setup system-packages
-	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo --seed $(SEED)
-	$(MANAGE) update_index --verbosity 0
+	$(DEMO_ENV) $(MANAGE) migrate --noinput
+	$(DEMO_ENV) $(MANAGE) seed_demo --seed $(SEED)
 	@mkdir -p .demo
 	@echo "后台任务 worker 与网站一起启动（日志：.demo/worker.log）；按 Ctrl-C 同时停止。"
 	@echo "网站: http://127.0.0.1:$(PORT)/   管理后台: http://127.0.0.1:$(PORT)/admin/"
-	$(MANAGE) resume_certificate_batches --stale-after 0
-	$(MANAGE) db_worker > .demo/worker.log 2>&1 & worker=$$!; \
+	( $(DEMO_ENV) $(MANAGE) resume_certificate_batches --stale-after 0 && \
+	  exec env $(DEMO_ENV) $(MANAGE) db_worker ) > .demo/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	$(DEMO_ENV) $(MANAGE) runserver $(if $(filter 1,$(DEBUG)),,--noreload) 127.0.0.1:$(PORT)
 
 worker: setup
 	$(MANAGE) resume_certificate_batches --stale-after 0

@@ -94,8 +94,12 @@ def staff_ensure(
     position: str = "",
     hired_on: datetime.date | None = None,
     password: str | None = None,
+    password_hash: str | None = None,
 ):
-    """Create a staff account for a new 工号; an existing account is left alone."""
+    """Create a staff account for a new 工号; an existing account is left alone.
+
+    password_hash is an already hashed password, for callers that give many
+    accounts the same one and would otherwise pay the hasher for each."""
     User = get_user_model()
     user = User.objects.filter(username=employee_no).first()
     if user is not None:
@@ -108,7 +112,9 @@ def staff_ensure(
         position=position,
         hired_on=hired_on,
     )
-    if password:
+    if password_hash:
+        user.password = password_hash
+    elif password:
         user.set_password(password)
     else:
         user.set_unusable_password()

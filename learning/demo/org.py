@@ -3,6 +3,8 @@
 import datetime
 import random
 
+from django.contrib.auth.hashers import make_password
+
 from learning.models import OrgUnit
 from learning.roles import Role
 from learning.services import org_unit_ensure, staff_ensure
@@ -62,6 +64,8 @@ def seed_staff(units: dict[str, OrgUnit], rng: random.Random) -> dict[str, list]
     """60 workers, 3 trainers, 3 managers (街道, 片区, 社区), grouped by role."""
     people: dict[str, list] = {"managers": [], "trainers": [], "workers": []}
     phone_base = 13805710000
+    # One hash for the one demo password: hashing it 67 times cost seconds.
+    password_hash = make_password(DEMO_PASSWORD)
 
     def ensure(number: int, role: Role, unit: OrgUnit, position: str):
         return staff_ensure(
@@ -72,7 +76,7 @@ def seed_staff(units: dict[str, OrgUnit], rng: random.Random) -> dict[str, list]
             role=role,
             position=position,
             hired_on=_hired_on(rng),
-            password=DEMO_PASSWORD,
+            password_hash=password_hash,
         )
 
     admin = staff_ensure(
@@ -81,7 +85,7 @@ def seed_staff(units: dict[str, OrgUnit], rng: random.Random) -> dict[str, list]
         org_unit=units["拱墅区"],
         role=Role.MANAGER,
         position="系统管理员",
-        password=DEMO_PASSWORD,
+        password_hash=password_hash,
     )
     if not admin.is_superuser:
         admin.is_superuser = admin.is_staff = True

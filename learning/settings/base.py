@@ -114,6 +114,8 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 LOGIN_URL = "login"
+# Login-only manual pages send visitors to our 工号/手机号 login, not Wagtail's.
+WAGTAIL_FRONTEND_LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 

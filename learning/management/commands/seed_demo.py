@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from learning.demo.org import DEMO_PASSWORD, seed_org, seed_staff
+from learning.search import index_updates_batched
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         if reset:
             self._reset()
         rng = random.Random(seed)
-        with transaction.atomic():
+        with index_updates_batched(), transaction.atomic():
             units = seed_org()
             people = seed_staff(units, rng)
             for step in self._later_steps():

@@ -1,6 +1,18 @@
 from django.shortcuts import render
 
+from learning.forms import labelled_errors
 from learning.selectors import learner_home
+
+
+def bad_query(request, form, *, back: str = ""):
+    """A learner page asked for with filters it cannot use: say which, in Chinese,
+    with status 400, rather than guess or fail."""
+    return render(
+        request,
+        "400.html",
+        {"errors": labelled_errors(form), "back": back},
+        status=400,
+    )
 
 
 def home(request):

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +8,24 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from learning.roles import Role
 from learning.selectors import org_units_visible_to
 from learning.services import role_assignable_by
+
+# What a primary key in a query string can be; anything else never reaches the
+# database (an id beyond 64 bits overflows SQLite and PostgreSQL).
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def looks_like_id(value) -> bool:
+    """Whether a value from a query string can be a primary key at all."""
+    return bool(_ID.fullmatch(str(value)))
+
+
+def labelled_errors(form) -> list[str]:
+    """A form's errors as the user reads them: 「年度：…」, never the field's name."""
+    return [
+        f"{form.fields[name].label}：{error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
 
 
 class StaffMemberForm(WagtailAdminModelForm):

@@ -1,7 +1,16 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from learning.models import OrgUnit
+
+if TYPE_CHECKING:
+    from manuals.selectors import CategoryProgress, StudyProgress
+    from points.selectors import Overview, Standing
 
 
 def org_units_visible_to(*, user) -> QuerySet[OrgUnit]:
@@ -48,3 +57,72 @@ def org_unit_label(unit: OrgUnit, labels: dict[str, OrgUnit]) -> str:
     if labels.get(unit.name) == unit:
         return unit.name
     return unit.path_label
+
+
+@dataclass
+class LearnerHome:
+    """What a worker should do today, most urgent first, and where they stand."""
+
+    progress: StudyProgress
+    manual: object | None
+    attempts: list
+    exams: list
+    practice: list
+    practice_total: int
+    weakest: CategoryProgress | None
+    next_items: list
+    overview: Overview
+    standing: Standing | None
+    wrong_book: int
+
+    @property
+    def has_tasks(self) -> bool:
+        return bool(
+            self.progress.restudy
+            or self.attempts
+            or self.exams
+            or self.practice
+            or self.next_items
+        )
+
+    @property
+    def all_studied(self) -> bool:
+        return self.progress.total > 0 and self.progress.studied == self.progress.total
+
+
+def learner_home(*, user) -> LearnerHome:
+    """Everything the home page shows, in a number of queries that does not grow
+    with the items, categories, attempts or study records.
+
+    The apps are imported here, not at the top: they use this module's scoping
+    helpers, and the home page is the one place that reads all of them."""
+    from manuals.models import ManualIndexPage
+    from manuals.selectors import study_progress, unstudied_items, weakest_category
+    from points.selectors import my_standing, points_overview
+    from quizzes.selectors import (
+        annual_exams_open_for,
+        open_attempts_of,
+        practice_to_pass,
+        wrong_book_for,
+    )
+
+    progress = study_progress(user=user)
+    weakest = weakest_category(progress)
+    practice, practice_total = practice_to_pass(user=user)
+    overview = points_overview(user=user)
+    standings = my_standing(user=user, year=overview.year, kinds=("community",))
+    return LearnerHome(
+        progress=progress,
+        manual=ManualIndexPage.objects.live().first(),
+        attempts=open_attempts_of(user=user),
+        exams=annual_exams_open_for(user=user),
+        practice=practice,
+        practice_total=practice_total,
+        weakest=weakest,
+        next_items=(
+            unstudied_items(user=user, category=weakest.category) if weakest else []
+        ),
+        overview=overview,
+        standing=standings[0] if standings else None,
+        wrong_book=wrong_book_for(user=user).count(),
+    )

@@ -1,23 +1,34 @@
 from django.shortcuts import render
 
-from learning.roles import Role
+from learning.forms import labelled_errors
+from learning.selectors import learner_home
+
+
+def bad_query(request, form, *, back: str = ""):
+    """A learner page asked for with filters it cannot use: say which, in Chinese,
+    with status 400, rather than guess or fail."""
+    return render(
+        request,
+        "400.html",
+        {"errors": labelled_errors(form), "back": back},
+        status=400,
+    )
 
 
 def home(request):
-    """The learner's start page; visitors see what the product is and a login button."""
+    """The learner's start page: what to do today, then where they stand; visitors
+    see what the product is and a login button."""
     if not request.user.is_authenticated:
         return render(request, "learning/landing.html")
-    from manuals.models import ManualIndexPage
-    from manuals.selectors import study_progress
-
     user = request.user
+    today = learner_home(user=user)
     context = {
         "org_unit": user.org_unit,
         "org_path": user.org_unit.path_label if user.org_unit else "",
         "roles": user.role_labels,
         "can_use_admin": user.has_perm("wagtailadmin.access_admin"),
-        "is_worker": user.has_role(Role.WORKER),
-        "progress": study_progress(user=user),
-        "manual": ManualIndexPage.objects.live().first(),
+        "today": today,
+        "progress": today.progress,
+        "manual": today.manual,
     }
     return render(request, "learning/home.html", context)

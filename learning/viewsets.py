@@ -1,5 +1,5 @@
 import django_filters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +10,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
-from learning.forms import StaffMemberForm
+from learning.forms import StaffMemberForm, looks_like_id
 from learning.imports import import_in_two_steps
 from learning.models import StaffMember
 from learning.permissions import StaffPermissionPolicy
@@ -33,6 +33,23 @@ def _org_units(request):
     if request is None:
         return StaffMember.objects.none()
     return org_units_visible_to(user=request.user)
+
+
+class _IdChoiceField(django_filters.fields.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not looks_like_id(value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter on a model whose key is a one-to-one link, as every page's is:
+    Django checks an AutoField's range before querying, but not such a key, so
+    a huge number in the query string reached the database and failed."""
+
+    field_class = _IdChoiceField
 
 
 class StaffFilterSet(WagtailFilterSet):

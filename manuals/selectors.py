@@ -81,6 +81,24 @@ def study_progress(*, user) -> StudyProgress:
     return progress
 
 
+def weakest_category(progress: StudyProgress) -> CategoryProgress | None:
+    """The category with the lowest share studied that still has items to read;
+    the first in manual order on a tie."""
+    unfinished = [row for row in progress.categories if row.studied < row.total]
+    return min(unfinished, key=lambda row: row.studied / row.total, default=None)
+
+
+def unstudied_items(*, user, category: CategoryPage, limit: int = 3) -> list:
+    """The next items of a category the worker has never studied, in manual order."""
+    studied = StudyRecord.objects.filter(user=user).values("page_id")
+    return list(
+        _learnable_items()
+        .descendant_of(category)
+        .exclude(pk__in=studied)
+        .order_by("path")[:limit]
+    )
+
+
 def category_items_for(*, category: CategoryPage, user) -> list[dict]:
     studied = studied_page_ids(user=user)
     restudy = {t.page_id for t in open_restudy_tasks(user=user)}

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
+from learning.forms import looks_like_id
 from learning.selectors import org_units_visible_to
 from learning.viewsets import _download
 from points.ranking import PERIOD_KINDS, Period, period_is_over
@@ -32,7 +33,7 @@ class RankingForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("周期"), choices=PERIOD_KINDS.items(), initial="year"
     )
-    year = forms.IntegerField(label=_("年"), min_value=2017, max_value=2100)
+    year = forms.IntegerField(label=_("年度"), min_value=2017, max_value=2100)
     number = forms.IntegerField(
         label=_("月/季度"), min_value=1, max_value=12, required=False
     )
@@ -65,7 +66,8 @@ def ranking_view(request):
     data.setdefault("kind", "year")
     data.setdefault("year", str(today.year))
     data.setdefault("role", "社工")
-    if "unit" in request.GET and not visible.filter(pk=request.GET["unit"]).exists():
+    asked = request.GET.get("unit", "")
+    if looks_like_id(asked) and not visible.filter(pk=asked).exists():
         raise PermissionDenied
     form = RankingForm(data, user=user)
     context = {"form": form, "page_title": _("积分排名"), "header_title": _("积分排名")}
@@ -96,7 +98,8 @@ def ranking_view(request):
             sheet = tablib.Dataset(*rows, headers=headers, title="排名")
             name = f"积分排名-{c['unit'].name}-{period.label}.xlsx"
             return _download(sheet.export("xlsx"), name, "xlsx")
-    return render(request, "points/admin/ranking.html", context)
+    status = 200 if form.is_valid() else 400
+    return render(request, "points/admin/ranking.html", context, status=status)
 
 
 def _table(view, unit, period, role):

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django import forms
 from django.utils import timezone
@@ -11,6 +12,7 @@ from points.models import Adjustment, RulebookVersion
 
 EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+SERIAL_SHAPE = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)*")
 
 
 class RuleChoiceField(forms.ModelChoiceField):
@@ -197,3 +199,32 @@ class BatchForm(forms.Form):
         if cleaned.get("kind") == "hours" and not cleaned.get("year"):
             self.add_error("year", _("学时证书须选择年度。"))
         return cleaned
+
+
+class MyPointsQueryForm(forms.Form):
+    """?year= on the worker's own page: a year the rulebook covers, not the future."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"] = forms.IntegerField(
+            label=_("年度"),
+            required=False,
+            min_value=2017,
+            max_value=timezone.localdate().year,
+        )
+
+
+class VerifyForm(forms.Form):
+    """A serial typed from paper, forgiven case, spaces and O/0, I/1 mix-ups."""
+
+    serial = forms.CharField(label=_("证书编号"), max_length=40)
+
+    def clean_serial(self):
+        from points.certificates import normalise_serial
+
+        serial = normalise_serial(self.cleaned_data["serial"])
+        if not SERIAL_SHAPE.fullmatch(serial):
+            raise forms.ValidationError(
+                _("格式不对，应为字母和数字，用短横线分组，如 GC26-7K2M-QX4P-91TB。")
+            )
+        return serial

@@ -314,9 +314,12 @@ TOP_N = 10
 STANDING_KINDS = ("community", "centre", "street")
 
 
-def my_standing(*, user, year: int, role_label: str = "社工") -> list[Standing]:
+def my_standing(
+    *, user, year: int, role_label: str = "社工", kinds=STANDING_KINDS
+) -> list[Standing]:
     """The worker's rank among the workers of their community, centre and street
-    for a year, with the top ten of each; read from the yearly balances."""
+    (or only the `kinds` asked for) for a year, with the top ten of each; read from
+    the yearly balances."""
     if user.org_unit_id is None:
         return []
     units = [
@@ -324,7 +327,7 @@ def my_standing(*, user, year: int, role_label: str = "社工") -> list[Standing
         for u in OrgUnit.objects.filter(
             path__in=OrgUnit.path_and_ancestors(user.org_unit.path)
         )
-        if u.kind in STANDING_KINDS
+        if u.kind in kinds
     ]
     mine = (
         Balance.objects.filter(user=user, year=year)

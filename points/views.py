@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from learning.forms import labelled_errors
 from learning.selectors import staff_visible_to
-from points.certificates import normalise_serial, transcript_pdf
-from points.forms import AppealForm
+from learning.views import bad_query
+from points.certificates import transcript_pdf
+from points.forms import AppealForm, MyPointsQueryForm, VerifyForm
 from points.models import Adjustment, Certificate
 from points.selectors import (
     certificate_state,
@@ -29,11 +31,10 @@ from points.services import (
 
 @login_required
 def my_points(request):
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = None
-    overview = points_overview(user=request.user, year=year)
+    query = MyPointsQueryForm(request.GET)
+    if not query.is_valid():
+        return bad_query(request, query, back=reverse("points:mine"))
+    overview = points_overview(user=request.user, year=query.cleaned_data["year"])
     return render(
         request,
         "points/my_points.html",
@@ -117,21 +118,31 @@ def my_transcript(request):
 def verify(request, serial: str = ""):
     """Public: anyone holding the paper checks it. Only the name, the kind of
     certificate, the dates and the status are shown."""
-    typed = request.GET.get("serial", "")
+    typed = request.GET.get("serial", "").strip()
     if typed and not serial:
-        return redirect("points:verify", normalise_serial(typed))
+        form = VerifyForm({"serial": typed})
+        if not form.is_valid():
+            return _verify_page(request, {"errors": labelled_errors(form)}, status=400)
+        return redirect("points:verify", form.cleaned_data["serial"])
     view = None
     if serial:
-        wanted = normalise_serial(serial)
-        if wanted != serial:
-            return redirect("points:verify", wanted)
+        wanted = VerifyForm({"serial": serial})
+        if not wanted.is_valid():
+            return _verify_page(request, {"serial": serial}, status=404)
+        if wanted.cleaned_data["serial"] != serial:
+            return redirect("points:verify", wanted.cleaned_data["serial"])
         found = Certificate.objects.filter(serial=serial).first()
         view = certificate_state(found) if found else None
-    response = render(
+    return _verify_page(
         request,
-        "points/certificates/verify.html",
         {"serial": serial, "view": view},
         status=200 if view or not serial else 404,
+    )
+
+
+def _verify_page(request, context, *, status):
+    response = render(
+        request, "points/certificates/verify.html", context, status=status
     )
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

@@ -1,7 +1,19 @@
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from quizzes.models import Attempt, QuizPage, WrongBookEntry
-from quizzes.services import attempts_allowed
+from quizzes.models import (
+    AnnualExamPage,
+    Attempt,
+    ExtraAttemptGrant,
+    PracticeQuizPage,
+    QuizPage,
+    WrongBookEntry,
+)
+from quizzes.services import attempts_allowed, past_deadline
 
 
 def quiz_status_for(*, quiz: QuizPage, user) -> dict:
@@ -125,3 +137,109 @@ def bank_statistics(*, user) -> dict:
         "conditions": per_condition,
         "suspects": [row for row in per_question if row["stat"].problems],
     }
+
+
+# ------------------------------------------------------------ the learner's home
+
+
+@dataclass
+class OpenAttempt:
+    attempt: Attempt
+    seconds_left: int | None
+    expired: bool
+
+    @property
+    def minutes_left(self) -> int | None:
+        if self.seconds_left is None:
+            return None
+        return self.seconds_left // 60
+
+
+def open_attempts_of(
+    *, user, now: datetime.datetime | None = None
+) -> list[OpenAttempt]:
+    """Quizzes the worker started and has not handed in, the most urgent first.
+
+    An attempt past its deadline is still open until someone opens it again; it is
+    listed as expired so the worker goes to see the grade instead of answering."""
+    now = now or timezone.now()
+    attempts = (
+        Attempt.objects.filter(user=user, status=Attempt.Status.OPEN, quiz__live=True)
+        .select_related("quiz")
+        .order_by(F("deadline").asc(nulls_last=True), "started_at")
+    )
+    return [
+        OpenAttempt(
+            attempt,
+            None
+            if attempt.deadline is None
+            else max(0, int((attempt.deadline - now).total_seconds())),
+            past_deadline(attempt, now),
+        )
+        for attempt in attempts
+    ]
+
+
+def _open_now(now):
+    return (Q(opens_at__isnull=True) | Q(opens_at__lte=now)) & (
+        Q(closes_at__isnull=True) | Q(closes_at__gt=now)
+    )
+
+
+def _count_of(queryset):
+    counted = queryset.order_by().values("quiz").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def annual_exams_open_for(*, user, now: datetime.datetime | None = None):
+    """年度考试 open now that the worker may still sit: not passed, attempts left
+    (counting 补考许可), and not already in progress (that one is resumed instead).
+    Each exam carries `attempts_left` (None when unlimited)."""
+    now = now or timezone.now()
+    mine = Attempt.objects.filter(user=user, quiz=OuterRef("pk"))
+    grants = ExtraAttemptGrant.objects.filter(user=user, quiz=OuterRef("pk"))
+    exams = (
+        AnnualExamPage.objects.live()
+        .filter(_open_now(now))
+        .exclude(Exists(mine.filter(status=Attempt.Status.OPEN)))
+        .exclude(Exists(mine.filter(passed=True)))
+        .annotate(used=_count_of(mine), granted=_count_of(grants))
+        .filter(
+            Q(max_attempts__isnull=True) | Q(used__lt=F("max_attempts") + F("granted"))
+        )
+        .order_by(F("closes_at").asc(nulls_last=True), "path")
+    )
+    found = list(exams)
+    for exam in found:
+        exam.attempts_left = (
+            None
+            if exam.max_attempts is None
+            else exam.max_attempts + exam.granted - exam.used
+        )
+    return found
+
+
+def practice_to_pass(*, user, limit: int = 3, now=None) -> tuple[list, int]:
+    """随学随练 of items the worker has studied but whose practice they have not yet
+    passed, the most recently studied first; the first few and how many in all."""
+    from manuals.models import StudyRecord
+
+    now = now or timezone.now()
+    studied = StudyRecord.objects.filter(user=user, page=OuterRef("item_id"))
+    mine = Attempt.objects.filter(user=user, quiz=OuterRef("pk"))
+    quizzes = (
+        PracticeQuizPage.objects.live()
+        .filter(_open_now(now), item__live=True)
+        .annotate(
+            last_studied=Subquery(
+                studied.order_by("-studied_at").values("studied_at")[:1]
+            )
+        )
+        .filter(last_studied__isnull=False)
+        .exclude(Exists(mine.filter(passed=True)))
+        .exclude(Exists(mine.filter(status=Attempt.Status.OPEN)))
+    )
+    first = list(
+        quizzes.select_related("item").order_by("-last_studied", "path")[:limit]
+    )
+    return first, quizzes.count()

@@ -1,4 +1,3 @@
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -12,7 +11,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
 from learning.imports import import_in_two_steps
-from learning.viewsets import _download
+from learning.viewsets import IdChoiceFilter, _download
 from manuals.models import CategoryPage, ServiceItemPage
 from quizzes.forms import BankUploadForm, ExtraAttemptGrantForm, QuestionForm
 from quizzes.models import ExtraAttemptGrant, Question, QuestionStatus
@@ -23,12 +22,12 @@ SESSION_KEY = "bank_upload"
 
 
 class QuestionFilterSet(WagtailFilterSet):
-    category = django_filters.ModelChoiceFilter(
+    category = IdChoiceFilter(
         label=_("服务类别"),
         queryset=CategoryPage.objects.all().order_by("path"),
         method="filter_category",
     )
-    item = django_filters.ModelChoiceFilter(
+    item = IdChoiceFilter(
         label=_("服务事项"), queryset=ServiceItemPage.objects.all().order_by("path")
     )
 

@@ -68,7 +68,7 @@ def _simulate_reading(readers, rng: random.Random, now) -> None:
     changed = next(i for i in items if i.item_code == CHANGED_ITEM)
     for reader in readers:
         diligence = rng.random()
-        chosen = rng.sample(items, int(len(items) * (0.1 + 0.8 * diligence)))
+        chosen = rng.sample(items, int(len(items) * (0.05 + 0.5 * diligence)))
         if diligence > 0.3 and changed not in chosen:
             chosen.append(changed)
         for item in chosen:

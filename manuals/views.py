@@ -24,14 +24,17 @@ def _payload(request) -> dict:
 
 
 def _session_state(session: ReadingSession) -> dict:
+    """What the page shows; it enables 完成学习 only when `can_confirm` says so."""
+    remaining = remaining_seconds(
+        visible_seconds=session.visible_seconds, required=session.required_seconds
+    )
     return {
         "token": str(session.token),
         "required": session.required_seconds,
         "visible": round(session.visible_seconds),
-        "remaining": remaining_seconds(
-            visible_seconds=session.visible_seconds, required=session.required_seconds
-        ),
+        "remaining": remaining,
         "reached_end": session.reached_end,
+        "can_confirm": remaining == 0 and session.reached_end,
     }
 
 

@@ -66,6 +66,45 @@ def test_worker_completes_a_study_on_a_phone(live_server, phone, manual, worker)
     assert no_horizontal_scroll(phone)
 
 
+BRAND_RED = "rgb(179, 38, 30)"
+
+
+def _finish_button_looks(phone) -> dict:
+    return phone.evaluate(
+        """() => {
+          const b = document.querySelector('[data-finish]');
+          const style = getComputedStyle(b);
+          return {
+            disabled: b.disabled,
+            aria: b.getAttribute('aria-disabled'),
+            background: style.backgroundColor,
+            cursor: style.cursor,
+          };
+        }"""
+    )
+
+
+def test_finish_button_looks_disabled_until_the_server_allows_it(
+    live_server, phone, manual, worker
+):
+    item = manual["youhui"]
+    ServiceItemPage.objects.filter(pk=item.pk).update(study_seconds=3)
+    _log_in(phone, live_server, worker)
+
+    phone.goto(f"{live_server.url}{item.url}")
+    before = _finish_button_looks(phone)
+    phone.locator("#study-end").scroll_into_view_if_needed()
+    phone.wait_for_function(
+        "!document.querySelector('[data-finish]').disabled", timeout=15000
+    )
+    after = _finish_button_looks(phone)
+
+    assert before["disabled"] and before["aria"] == "true"
+    assert before["cursor"] == "not-allowed"
+    assert before["background"] != BRAND_RED
+    assert after["aria"] == "false" and after["background"] == BRAND_RED
+
+
 def test_manual_home_and_search_fit_a_phone(live_server, phone, manual, worker):
     _log_in(phone, live_server, worker)
     phone.goto(f"{live_server.url}/")

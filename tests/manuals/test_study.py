@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -139,3 +140,31 @@ def test_home_shows_progress_per_category_and_overall(client, manual, worker):
 
     assert "已学 1/2" in html
     assert "社会事务类" in html
+
+
+def test_finish_button_is_rendered_disabled_for_assistive_technology(
+    client, manual, worker
+):
+    client.force_login(worker)
+
+    html = client.get(manual["dibao"].url).content.decode()
+
+    button = re.search(r"<button[^>]*\bdata-finish\b[^>]*>", html).group()
+    assert " disabled" in button and 'aria-disabled="true"' in button
+
+
+def test_server_says_when_the_reader_may_confirm(client, manual, worker):
+    page = manual["dibao"]
+    session, _end = read_item(
+        worker, page, start=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    client.force_login(worker)
+    beat_url = reverse("manuals:study_beat", args=[session.token])
+
+    not_at_end = _post(client, beat_url, {"visible": True}).json()
+    at_end = _post(client, beat_url, {"visible": True, "reached_end": True}).json()
+
+    assert not_at_end["remaining"] == 0 and not_at_end["can_confirm"] is False
+    assert at_end["can_confirm"] is True
+    started = _post(client, reverse("manuals:study_start", args=[page.pk])).json()
+    assert started["can_confirm"] is False

@@ -105,6 +105,34 @@ def test_finish_button_looks_disabled_until_the_server_allows_it(
     assert after["aria"] == "false" and after["background"] == BRAND_RED
 
 
+def test_an_early_refusal_is_cleared_once_the_page_is_ready(
+    live_server, phone, manual, worker
+):
+    item = manual["youhui"]
+    ServiceItemPage.objects.filter(pk=item.pk).update(study_seconds=4)
+    _log_in(phone, live_server, worker)
+    phone.goto(f"{live_server.url}{item.url}")
+    phone.wait_for_function(
+        "document.querySelector('.study-status').textContent.includes('还需阅读约')"
+    )
+
+    # A tap that the page let through too early (a slow phone, a stale estimate).
+    phone.evaluate(
+        "const b = document.querySelector('[data-finish]');"
+        " b.disabled = false; b.click();"
+    )
+    phone.wait_for_function(
+        "document.querySelector('.study-message').textContent.includes('还需约')"
+    )
+    phone.locator("#study-end").scroll_into_view_if_needed()
+    phone.wait_for_function(
+        "!document.querySelector('[data-finish]').disabled", timeout=15000
+    )
+
+    assert phone.text_content(".study-status") == "可以完成学习了"
+    assert "还需约" not in phone.text_content(".study-message")
+
+
 def test_manual_home_and_search_fit_a_phone(live_server, phone, manual, worker):
     _log_in(phone, live_server, worker)
     phone.goto(f"{live_server.url}/")

@@ -33,6 +33,8 @@
     bar.style.width = Math.min(100, Math.round(done * 100 / state.required)) + "%";
     if (state.can_confirm) {
       status.textContent = "可以完成学习了";
+      // An earlier refusal ("还需约 N 秒") no longer holds.
+      message.textContent = "";
     } else if (state.remaining > 0) {
       status.textContent = "还需阅读约 " + state.remaining + " 秒";
     } else if (!reachedEnd && !state.reached_end) {

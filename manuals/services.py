@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -31,6 +32,19 @@ from manuals.models import (
 
 class StudyRefused(Exception):
     """The server refuses a study confirmation; the message is for the worker."""
+
+
+@dataclass(frozen=True)
+class StudyOutcome:
+    """A confirmed read and what the points service posted for it."""
+
+    record: StudyRecord
+    restudied: bool
+    posted: list[rules.Posted]
+
+    @property
+    def message(self) -> str:
+        return rules.study_result_message(restudy=self.restudied, posted=self.posted)
 
 
 # ---------------------------------------------------------------- manual setup
@@ -318,7 +332,7 @@ def reading_heartbeat(
 @transaction.atomic
 def study_confirm(
     *, session: ReadingSession, reached_end: bool = False, now=None
-) -> StudyRecord:
+) -> StudyOutcome:
     """Turn a long-enough read into a study record, once per revision.
 
     Raises StudyRefused with a message for the worker when the read is too short.
@@ -352,37 +366,61 @@ def study_confirm(
             "is_restudy": task is not None,
         },
     )
-    if (
+    posted = []
+    restudied = (
         task is not None
         and session.revision.created_at >= task.publication.revision.created_at
-    ):
+    )
+    if restudied:
         task.completed_at = now
         task.completed_by = record
         task.save(update_fields=["completed_at", "completed_by"])
-        _award(
-            user=session.user,
-            rule_code="RESTUDY",
-            source=task,
-            now=now,
-            reason=f"完成《{session.page.title}》变更后复学",
+        posted.append(
+            _award(
+                user=session.user,
+                rule_code="RESTUDY",
+                source=task,
+                now=now,
+                reason=f"完成《{session.page.title}》变更后复学",
+                label=rules.LABEL_RESTUDY,
+            )
         )
     if created:
         # READ_ITEM is once per item per year, whichever revision was read.
-        _award(
-            user=session.user,
-            rule_code="READ_ITEM",
-            source=session.page,
-            now=now,
-            reason=f"完成《{session.page.title}》学习",
+        posted.append(
+            _award(
+                user=session.user,
+                rule_code="READ_ITEM",
+                source=session.page,
+                now=now,
+                reason=f"完成《{session.page.title}》学习",
+                label=rules.LABEL_ITEM,
+            )
         )
-    return record
+    return StudyOutcome(record=record, restudied=restudied, posted=posted)
 
 
-def _award(*, user, rule_code, source, now, reason) -> None:
+def _award(*, user, rule_code, source, now, reason, label) -> rules.Posted:
+    """Post through the points service and say what it actually posted."""
+    from points.models import LedgerEntry
+    from points.rules import MSG_ANNUAL_CAP, MSG_DAILY_CAP
     from points.services import points_award
 
-    points_award(
+    entry = points_award(
         user=user, rule_code=rule_code, source=source, occurred_at=now, reason=reason
+    )
+    cap = ""
+    if entry.kind == LedgerEntry.Kind.CAPPED:
+        cap = MSG_DAILY_CAP if MSG_DAILY_CAP in entry.reason else MSG_ANNUAL_CAP
+    return rules.Posted(
+        label=label,
+        rule=entry.rule.name,
+        points=entry.points,
+        hours=entry.hours,
+        # points_award hands back the line already posted for this source and
+        # year untouched; a line it posts now carries this moment.
+        new=entry.occurred_at == now,
+        cap=cap,
     )
 
 

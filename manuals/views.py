@@ -70,7 +70,7 @@ def study_finish(request, token):
     data = _payload(request)
     session = _own_session(request, token)
     try:
-        record = study_confirm(
+        outcome = study_confirm(
             session=session, reached_end=bool(data.get("reached_end", False))
         )
     except StudyRefused as refused:
@@ -79,10 +79,9 @@ def study_finish(request, token):
             {"ok": False, "message": str(refused), **_session_state(session)},
             status=400,
         )
-    message = (
-        "已完成复学，感谢及时更新知识。" if record.is_restudy else "已记录本次学习。"
+    return JsonResponse(
+        {"ok": True, "message": outcome.message, "restudy": outcome.restudied}
     )
-    return JsonResponse({"ok": True, "message": message, "restudy": record.is_restudy})
 
 
 @login_required

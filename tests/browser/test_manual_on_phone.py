@@ -61,7 +61,7 @@ def test_worker_completes_a_study_on_a_phone(live_server, phone, manual, worker)
     button.click()
 
     phone.wait_for_selector("#study-panel.done", timeout=10000)
-    assert "已记录本次学习" in phone.text_content(".study-message")
+    assert "已记录学习：本事项 +1 积分" in phone.text_content(".study-message")
     assert StudyRecord.objects.filter(user=worker, page=item).count() == 1
     assert no_horizontal_scroll(phone)
 

@@ -24,7 +24,7 @@ def read_item(user, page, *, seconds=None, start=None, reach_end=True):
 
 def study(user, page, **kwargs):
     session, end = read_item(user, page, **kwargs)
-    return study_confirm(session=session, reached_end=True, now=end)
+    return study_confirm(session=session, reached_end=True, now=end).record
 
 
 def publish_edit(page, mutate, *, kind="", note="", user=None):

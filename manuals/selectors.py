@@ -15,6 +15,26 @@ def _learnable_items():
     return ServiceItemPage.objects.live().filter(discontinued=False)
 
 
+@dataclass(frozen=True)
+class ManualSize:
+    items: int
+    categories: int
+
+
+def manual_size() -> ManualSize:
+    """Live items that are not cancelled, and the categories that hold them."""
+    paths = list(_learnable_items().values_list("path", flat=True))
+    steplen = ServiceItemPage.steplen
+    categories = (
+        CategoryPage.objects.live()
+        .filter(path__in={path[:-steplen] for path in paths})
+        .count()
+        if paths
+        else 0
+    )
+    return ManualSize(items=len(paths), categories=categories)
+
+
 @dataclass
 class CategoryProgress:
     category: CategoryPage

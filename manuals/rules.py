@@ -15,6 +15,7 @@ RESTUDY_DAYS = 30
 MSG_TOO_EARLY = "阅读时间还不够：还需约 {seconds} 秒，请继续阅读后再点“完成学习”。"
 MSG_NOT_AT_END = "请先读到页面末尾，再点“完成学习”。"
 MSG_SESSION_EXPIRED = "本次阅读计时已失效，请刷新页面重新开始。"
+MSG_DISCONTINUED = "该事项已取消（停办），页面仅供查询，无需学习，也不计学习积分。"
 
 # What the worker reads after 完成学习, built from the ledger lines actually posted.
 MSG_STUDY_DONE = "已记录学习"

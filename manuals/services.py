@@ -209,7 +209,9 @@ def item_publication_record(
     publication.full_clean()
     publication.save()
     if kind == ChangeKind.MATERIAL:
-        restudy_tasks_open(publication=publication, now=now)
+        # A cancelled item is there to look up, not to study again.
+        if not published.discontinued:
+            restudy_tasks_open(publication=publication, now=now)
         _questions_to_review(publication)
     return publication
 
@@ -287,7 +289,12 @@ def restudy_task_assign(*, user, page: ServiceItemPage, now: datetime.datetime):
 def reading_start(
     *, user, page: ServiceItemPage, now: datetime.datetime | None = None
 ) -> ReadingSession:
-    """Start the server-side timer for reading the live revision of an item."""
+    """Start the server-side timer for reading the live revision of an item.
+
+    Raises StudyRefused for a cancelled item: there is nothing to study.
+    """
+    if page.discontinued:
+        raise StudyRefused(rules.MSG_DISCONTINUED)
     now = now or timezone.now()
     revision = page.live_revision or page.latest_revision
     session = ReadingSession(
@@ -301,6 +308,18 @@ def reading_start(
     )
     session.full_clean()
     session.save()
+    return session
+
+
+def _open_session(session: ReadingSession) -> ReadingSession:
+    """The session locked, refused if its item was cancelled since it started."""
+    session = (
+        ReadingSession.objects.select_for_update(of=("self",))
+        .select_related("page")
+        .get(pk=session.pk)
+    )
+    if session.page.discontinued:
+        raise StudyRefused(rules.MSG_DISCONTINUED)
     return session
 
 
@@ -322,7 +341,7 @@ def reading_heartbeat(
 ) -> ReadingSession:
     """Credit the time since the last beat if the page stayed visible."""
     now = now or timezone.now()
-    session = ReadingSession.objects.select_for_update().get(pk=session.pk)
+    session = _open_session(session)
     _credit(session, was_visible=was_visible, now=now)
     session.reached_end = session.reached_end or reached_end
     session.save(update_fields=["visible_seconds", "last_beat_at", "reached_end"])
@@ -335,10 +354,11 @@ def study_confirm(
 ) -> StudyOutcome:
     """Turn a long-enough read into a study record, once per revision.
 
-    Raises StudyRefused with a message for the worker when the read is too short.
+    Raises StudyRefused with a message for the worker when the read is too
+    short or the item has been cancelled.
     """
     now = now or timezone.now()
-    session = ReadingSession.objects.select_for_update().get(pk=session.pk)
+    session = _open_session(session)
     _credit(session, was_visible=True, now=now)
     session.reached_end = session.reached_end or reached_end
     session.save(update_fields=["visible_seconds", "last_beat_at", "reached_end"])

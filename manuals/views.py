@@ -34,7 +34,9 @@ def _session_state(session: ReadingSession) -> dict:
         "visible": round(session.visible_seconds),
         "remaining": remaining,
         "reached_end": session.reached_end,
-        "can_confirm": remaining == 0 and session.reached_end,
+        "can_confirm": (
+            remaining == 0 and session.reached_end and not session.page.discontinued
+        ),
     }
 
 
@@ -45,22 +47,33 @@ def _own_session(request, token) -> ReadingSession:
     return session
 
 
+def _refused(refused: StudyRefused) -> JsonResponse:
+    return JsonResponse({"ok": False, "message": str(refused)}, status=400)
+
+
 @login_required
 @require_POST
 def study_start(request, page_id):
     page = get_object_or_404(ServiceItemPage.objects.live(), pk=page_id)
-    return JsonResponse(_session_state(reading_start(user=request.user, page=page)))
+    try:
+        session = reading_start(user=request.user, page=page)
+    except StudyRefused as refused:
+        return _refused(refused)
+    return JsonResponse(_session_state(session))
 
 
 @login_required
 @require_POST
 def study_beat(request, token):
     data = _payload(request)
-    session = reading_heartbeat(
-        session=_own_session(request, token),
-        was_visible=bool(data.get("visible", True)),
-        reached_end=bool(data.get("reached_end", False)),
-    )
+    try:
+        session = reading_heartbeat(
+            session=_own_session(request, token),
+            was_visible=bool(data.get("visible", True)),
+            reached_end=bool(data.get("reached_end", False)),
+        )
+    except StudyRefused as refused:
+        return _refused(refused)
     return JsonResponse(_session_state(session))
 
 

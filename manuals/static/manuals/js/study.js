@@ -49,7 +49,7 @@
   function beat(visible) {
     if (!token || finished) return;
     post(url("beat"), { visible: visible, reached_end: reachedEnd }).then(function (r) {
-      if (r.status === 200) { state = r.data; render(); }
+      if (r.status === 200) { state = r.data; render(); } else { refuse(r.data.message); }
     });
   }
 
@@ -67,6 +67,12 @@
   }
 
   function pause() { clearInterval(timer); clearInterval(tick); }
+
+  // The server will not time this reading at all (the item was cancelled).
+  function refuse(text) {
+    token = null; pause(); setEnabled(false);
+    message.textContent = text || "";
+  }
 
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) { beat(true); pause(); } else { beat(false); run(); }
@@ -99,7 +105,7 @@
   });
 
   post(panel.dataset.startUrl).then(function (r) {
-    if (r.status !== 200) return;
+    if (r.status !== 200) { refuse(r.data.message); return; }
     token = r.data.token; state = r.data; render();
     if (!document.hidden) run();
   });

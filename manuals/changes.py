@@ -1,8 +1,9 @@
 """What changed between two published versions of a service item (pure functions).
 
 A snapshot is a plain dict: scalar fields with display values, and ordered lists
-of rows. Conditions and materials are matched by their stable code, so editing or
-reordering a row reads as "changed" or nothing, never as remove-and-add.
+of rows. Conditions and materials are matched by their stable code, so editing a
+row reads as "changed", never as remove-and-add; a condition reads as "moved" only
+when its order relative to the other conditions changed.
 """
 
 FIELD_LABELS = {
@@ -51,11 +52,23 @@ MATERIAL_ROW_FIELDS = {
 }
 
 
+def _numbered(rows: list[dict]) -> dict[str, dict]:
+    """Active rows by code, each with the number workers see (第1条, 第2条…)."""
+    active = [r for r in rows if r.get("active", True)]
+    return {r["code"]: {**r, "number": n} for n, r in enumerate(active, start=1)}
+
+
 def _coded_diff(old_rows: list[dict], new_rows: list[dict], fields: dict) -> dict:
-    old = {r["code"]: r for r in old_rows if r.get("active", True)}
-    new = {r["code"]: r for r in new_rows if r.get("active", True)}
+    """Rows added, removed and changed, matched by code.
+
+    Added and changed rows carry their number now, removed rows the number they
+    had; a removed row still in the item but no longer active is `retired`.
+    """
+    old = _numbered(old_rows)
+    new = _numbered(new_rows)
+    still_there = {r["code"] for r in new_rows}
     added = [new[c] for c in new if c not in old]
-    removed = [old[c] for c in old if c not in new]
+    removed = [{**old[c], "retired": c in still_there} for c in old if c not in new]
     changed = []
     for code in new:
         if code not in old:
@@ -74,12 +87,50 @@ def _coded_diff(old_rows: list[dict], new_rows: list[dict], fields: dict) -> dic
             changed.append(
                 {
                     "code": code,
+                    "number": new[code]["number"],
                     "old": old[code],
                     "new": new[code],
                     "differences": differences,
                 }
             )
     return {"added": added, "removed": removed, "changed": changed}
+
+
+def _moved(old_rows: list[dict], new_rows: list[dict]) -> list[dict]:
+    """Active rows whose place among the other rows changed.
+
+    A row shifted only because another was added or removed before it keeps
+    its place. The rows that kept their relative order are the longest run in
+    the old order; of equally long runs, the one whose numbers changed least,
+    so that moving one row to the top reports that row, not all the others.
+    """
+    old = _numbered(old_rows)
+    new = _numbered(new_rows)
+    common = [new[c] for c in new if c in old]
+    shift = [abs(old[r["code"]]["number"] - r["number"]) for r in common]
+    best = [(1, -s) for s in shift]
+    previous: list[int | None] = [None] * len(common)
+    for i, row in enumerate(common):
+        for j in range(i):
+            if old[common[j]["code"]]["number"] < old[row["code"]]["number"]:
+                candidate = (best[j][0] + 1, best[j][1] - shift[i])
+                if candidate > best[i]:
+                    best[i], previous[i] = candidate, j
+    kept = set()
+    at = max(range(len(common)), key=best.__getitem__, default=None)
+    while at is not None:
+        kept.add(common[at]["code"])
+        at = previous[at]
+    return [
+        {
+            "code": r["code"],
+            "text": r["text"],
+            "number": r["number"],
+            "old_number": old[r["code"]]["number"],
+        }
+        for r in common
+        if r["code"] not in kept
+    ]
 
 
 def _list_diff(old_rows: list[dict], new_rows: list[dict]) -> dict | None:
@@ -103,9 +154,10 @@ def item_diff(old: dict, new: dict) -> dict:
     ]
     return {
         "fields": fields,
-        "conditions": _coded_diff(
-            old["conditions"], new["conditions"], CONDITION_FIELDS
-        ),
+        "conditions": {
+            **_coded_diff(old["conditions"], new["conditions"], CONDITION_FIELDS),
+            "moved": _moved(old["conditions"], new["conditions"]),
+        },
         "materials": _coded_diff(
             old["materials"], new["materials"], MATERIAL_ROW_FIELDS
         ),
@@ -133,6 +185,7 @@ def is_empty(diff: dict) -> bool:
     return not (
         diff["fields"]
         or _rows_changed(diff["conditions"])
+        or diff["conditions"]["moved"]
         or _rows_changed(diff["materials"])
         or diff["steps"]
         or diff["legal_bases"]

@@ -15,6 +15,26 @@ def _learnable_items():
     return ServiceItemPage.objects.live().filter(discontinued=False)
 
 
+@dataclass(frozen=True)
+class ManualSize:
+    items: int
+    categories: int
+
+
+def manual_size() -> ManualSize:
+    """Live items that are not cancelled, and the categories that hold them."""
+    paths = list(_learnable_items().values_list("path", flat=True))
+    steplen = ServiceItemPage.steplen
+    categories = (
+        CategoryPage.objects.live()
+        .filter(path__in={path[:-steplen] for path in paths})
+        .count()
+        if paths
+        else 0
+    )
+    return ManualSize(items=len(paths), categories=categories)
+
+
 @dataclass
 class CategoryProgress:
     category: CategoryPage
@@ -49,11 +69,15 @@ def studied_page_ids(*, user) -> set[int]:
 
 
 def open_restudy_tasks(*, user):
+    """待复学 items; a cancelled item is never owed a re-read."""
     if not user.is_authenticated:
         return RestudyTask.objects.none()
     return (
         RestudyTask.objects.filter(
-            user=user, completed_at__isnull=True, page__live=True
+            user=user,
+            completed_at__isnull=True,
+            page__live=True,
+            page__discontinued=False,
         )
         .select_related("page", "publication")
         .order_by("due_at")
@@ -147,11 +171,7 @@ def item_context_for(*, page: ServiceItemPage, user) -> dict:
     context["studied_this_version"] = StudyRecord.objects.filter(
         user=user, page=page, revision_id=revision_id
     ).exists()
-    context["restudy_task"] = (
-        RestudyTask.objects.filter(user=user, page=page, completed_at__isnull=True)
-        .select_related("publication")
-        .first()
-    )
+    context["restudy_task"] = open_restudy_tasks(user=user).filter(page=page).first()
     context["changes_for_me"] = (
         changes_since_last_study(page=page, user=user)
         if context["restudy_task"]

@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -31,6 +32,19 @@ from manuals.models import (
 
 class StudyRefused(Exception):
     """The server refuses a study confirmation; the message is for the worker."""
+
+
+@dataclass(frozen=True)
+class StudyOutcome:
+    """A confirmed read and what the points service posted for it."""
+
+    record: StudyRecord
+    restudied: bool
+    posted: list[rules.Posted]
+
+    @property
+    def message(self) -> str:
+        return rules.study_result_message(restudy=self.restudied, posted=self.posted)
 
 
 # ---------------------------------------------------------------- manual setup
@@ -195,7 +209,9 @@ def item_publication_record(
     publication.full_clean()
     publication.save()
     if kind == ChangeKind.MATERIAL:
-        restudy_tasks_open(publication=publication, now=now)
+        # A cancelled item is there to look up, not to study again.
+        if not published.discontinued:
+            restudy_tasks_open(publication=publication, now=now)
         _questions_to_review(publication)
     return publication
 
@@ -273,7 +289,12 @@ def restudy_task_assign(*, user, page: ServiceItemPage, now: datetime.datetime):
 def reading_start(
     *, user, page: ServiceItemPage, now: datetime.datetime | None = None
 ) -> ReadingSession:
-    """Start the server-side timer for reading the live revision of an item."""
+    """Start the server-side timer for reading the live revision of an item.
+
+    Raises StudyRefused for a cancelled item: there is nothing to study.
+    """
+    if page.discontinued:
+        raise StudyRefused(rules.MSG_DISCONTINUED)
     now = now or timezone.now()
     revision = page.live_revision or page.latest_revision
     session = ReadingSession(
@@ -287,6 +308,18 @@ def reading_start(
     )
     session.full_clean()
     session.save()
+    return session
+
+
+def _open_session(session: ReadingSession) -> ReadingSession:
+    """The session locked, refused if its item was cancelled since it started."""
+    session = (
+        ReadingSession.objects.select_for_update(of=("self",))
+        .select_related("page")
+        .get(pk=session.pk)
+    )
+    if session.page.discontinued:
+        raise StudyRefused(rules.MSG_DISCONTINUED)
     return session
 
 
@@ -308,7 +341,7 @@ def reading_heartbeat(
 ) -> ReadingSession:
     """Credit the time since the last beat if the page stayed visible."""
     now = now or timezone.now()
-    session = ReadingSession.objects.select_for_update().get(pk=session.pk)
+    session = _open_session(session)
     _credit(session, was_visible=was_visible, now=now)
     session.reached_end = session.reached_end or reached_end
     session.save(update_fields=["visible_seconds", "last_beat_at", "reached_end"])
@@ -318,13 +351,14 @@ def reading_heartbeat(
 @transaction.atomic
 def study_confirm(
     *, session: ReadingSession, reached_end: bool = False, now=None
-) -> StudyRecord:
+) -> StudyOutcome:
     """Turn a long-enough read into a study record, once per revision.
 
-    Raises StudyRefused with a message for the worker when the read is too short.
+    Raises StudyRefused with a message for the worker when the read is too
+    short or the item has been cancelled.
     """
     now = now or timezone.now()
-    session = ReadingSession.objects.select_for_update().get(pk=session.pk)
+    session = _open_session(session)
     _credit(session, was_visible=True, now=now)
     session.reached_end = session.reached_end or reached_end
     session.save(update_fields=["visible_seconds", "last_beat_at", "reached_end"])
@@ -352,37 +386,61 @@ def study_confirm(
             "is_restudy": task is not None,
         },
     )
-    if (
+    posted = []
+    restudied = (
         task is not None
         and session.revision.created_at >= task.publication.revision.created_at
-    ):
+    )
+    if restudied:
         task.completed_at = now
         task.completed_by = record
         task.save(update_fields=["completed_at", "completed_by"])
-        _award(
-            user=session.user,
-            rule_code="RESTUDY",
-            source=task,
-            now=now,
-            reason=f"完成《{session.page.title}》变更后复学",
+        posted.append(
+            _award(
+                user=session.user,
+                rule_code="RESTUDY",
+                source=task,
+                now=now,
+                reason=f"完成《{session.page.title}》变更后复学",
+                label=rules.LABEL_RESTUDY,
+            )
         )
     if created:
         # READ_ITEM is once per item per year, whichever revision was read.
-        _award(
-            user=session.user,
-            rule_code="READ_ITEM",
-            source=session.page,
-            now=now,
-            reason=f"完成《{session.page.title}》学习",
+        posted.append(
+            _award(
+                user=session.user,
+                rule_code="READ_ITEM",
+                source=session.page,
+                now=now,
+                reason=f"完成《{session.page.title}》学习",
+                label=rules.LABEL_ITEM,
+            )
         )
-    return record
+    return StudyOutcome(record=record, restudied=restudied, posted=posted)
 
 
-def _award(*, user, rule_code, source, now, reason) -> None:
+def _award(*, user, rule_code, source, now, reason, label) -> rules.Posted:
+    """Post through the points service and say what it actually posted."""
+    from points.models import LedgerEntry
+    from points.rules import MSG_ANNUAL_CAP, MSG_DAILY_CAP
     from points.services import points_award
 
-    points_award(
+    entry = points_award(
         user=user, rule_code=rule_code, source=source, occurred_at=now, reason=reason
+    )
+    cap = ""
+    if entry.kind == LedgerEntry.Kind.CAPPED:
+        cap = MSG_DAILY_CAP if MSG_DAILY_CAP in entry.reason else MSG_ANNUAL_CAP
+    return rules.Posted(
+        label=label,
+        rule=entry.rule.name,
+        points=entry.points,
+        hours=entry.hours,
+        # points_award hands back the line already posted for this source and
+        # year untouched; a line it posts now carries this moment.
+        new=entry.occurred_at == now,
+        cap=cap,
     )
 
 

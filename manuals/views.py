@@ -24,14 +24,19 @@ def _payload(request) -> dict:
 
 
 def _session_state(session: ReadingSession) -> dict:
+    """What the page shows; it enables 完成学习 only when `can_confirm` says so."""
+    remaining = remaining_seconds(
+        visible_seconds=session.visible_seconds, required=session.required_seconds
+    )
     return {
         "token": str(session.token),
         "required": session.required_seconds,
         "visible": round(session.visible_seconds),
-        "remaining": remaining_seconds(
-            visible_seconds=session.visible_seconds, required=session.required_seconds
-        ),
+        "remaining": remaining,
         "reached_end": session.reached_end,
+        "can_confirm": (
+            remaining == 0 and session.reached_end and not session.page.discontinued
+        ),
     }
 
 
@@ -42,22 +47,33 @@ def _own_session(request, token) -> ReadingSession:
     return session
 
 
+def _refused(refused: StudyRefused) -> JsonResponse:
+    return JsonResponse({"ok": False, "message": str(refused)}, status=400)
+
+
 @login_required
 @require_POST
 def study_start(request, page_id):
     page = get_object_or_404(ServiceItemPage.objects.live(), pk=page_id)
-    return JsonResponse(_session_state(reading_start(user=request.user, page=page)))
+    try:
+        session = reading_start(user=request.user, page=page)
+    except StudyRefused as refused:
+        return _refused(refused)
+    return JsonResponse(_session_state(session))
 
 
 @login_required
 @require_POST
 def study_beat(request, token):
     data = _payload(request)
-    session = reading_heartbeat(
-        session=_own_session(request, token),
-        was_visible=bool(data.get("visible", True)),
-        reached_end=bool(data.get("reached_end", False)),
-    )
+    try:
+        session = reading_heartbeat(
+            session=_own_session(request, token),
+            was_visible=bool(data.get("visible", True)),
+            reached_end=bool(data.get("reached_end", False)),
+        )
+    except StudyRefused as refused:
+        return _refused(refused)
     return JsonResponse(_session_state(session))
 
 
@@ -67,7 +83,7 @@ def study_finish(request, token):
     data = _payload(request)
     session = _own_session(request, token)
     try:
-        record = study_confirm(
+        outcome = study_confirm(
             session=session, reached_end=bool(data.get("reached_end", False))
         )
     except StudyRefused as refused:
@@ -76,10 +92,9 @@ def study_finish(request, token):
             {"ok": False, "message": str(refused), **_session_state(session)},
             status=400,
         )
-    message = (
-        "已完成复学，感谢及时更新知识。" if record.is_restudy else "已记录本次学习。"
+    return JsonResponse(
+        {"ok": True, "message": outcome.message, "restudy": outcome.restudied}
     )
-    return JsonResponse({"ok": True, "message": message, "restudy": record.is_restudy})
 
 
 @login_required

@@ -61,9 +61,76 @@ def test_worker_completes_a_study_on_a_phone(live_server, phone, manual, worker)
     button.click()
 
     phone.wait_for_selector("#study-panel.done", timeout=10000)
-    assert "已记录本次学习" in phone.text_content(".study-message")
+    assert "已记录学习：本事项 +1 积分" in phone.text_content(".study-message")
     assert StudyRecord.objects.filter(user=worker, page=item).count() == 1
     assert no_horizontal_scroll(phone)
+
+
+BRAND_RED = "rgb(179, 38, 30)"
+
+
+def _finish_button_looks(phone) -> dict:
+    return phone.evaluate(
+        """() => {
+          const b = document.querySelector('[data-finish]');
+          const style = getComputedStyle(b);
+          return {
+            disabled: b.disabled,
+            aria: b.getAttribute('aria-disabled'),
+            background: style.backgroundColor,
+            cursor: style.cursor,
+          };
+        }"""
+    )
+
+
+def test_finish_button_looks_disabled_until_the_server_allows_it(
+    live_server, phone, manual, worker
+):
+    item = manual["youhui"]
+    ServiceItemPage.objects.filter(pk=item.pk).update(study_seconds=3)
+    _log_in(phone, live_server, worker)
+
+    phone.goto(f"{live_server.url}{item.url}")
+    before = _finish_button_looks(phone)
+    phone.locator("#study-end").scroll_into_view_if_needed()
+    phone.wait_for_function(
+        "!document.querySelector('[data-finish]').disabled", timeout=15000
+    )
+    after = _finish_button_looks(phone)
+
+    assert before["disabled"] and before["aria"] == "true"
+    assert before["cursor"] == "not-allowed"
+    assert before["background"] != BRAND_RED
+    assert after["aria"] == "false" and after["background"] == BRAND_RED
+
+
+def test_an_early_refusal_is_cleared_once_the_page_is_ready(
+    live_server, phone, manual, worker
+):
+    item = manual["youhui"]
+    ServiceItemPage.objects.filter(pk=item.pk).update(study_seconds=4)
+    _log_in(phone, live_server, worker)
+    phone.goto(f"{live_server.url}{item.url}")
+    phone.wait_for_function(
+        "document.querySelector('.study-status').textContent.includes('还需阅读约')"
+    )
+
+    # A tap that the page let through too early (a slow phone, a stale estimate).
+    phone.evaluate(
+        "const b = document.querySelector('[data-finish]');"
+        " b.disabled = false; b.click();"
+    )
+    phone.wait_for_function(
+        "document.querySelector('.study-message').textContent.includes('还需约')"
+    )
+    phone.locator("#study-end").scroll_into_view_if_needed()
+    phone.wait_for_function(
+        "!document.querySelector('[data-finish]').disabled", timeout=15000
+    )
+
+    assert phone.text_content(".study-status") == "可以完成学习了"
+    assert "还需约" not in phone.text_content(".study-message")
 
 
 def test_manual_home_and_search_fit_a_phone(live_server, phone, manual, worker):

@@ -24,7 +24,7 @@ def read_item(user, page, *, seconds=None, start=None, reach_end=True):
 
 def study(user, page, **kwargs):
     session, end = read_item(user, page, **kwargs)
-    return study_confirm(session=session, reached_end=True, now=end)
+    return study_confirm(session=session, reached_end=True, now=end).record
 
 
 def publish_edit(page, mutate, *, kind="", note="", user=None):
@@ -40,8 +40,9 @@ def publish_edit(page, mutate, *, kind="", note="", user=None):
     return ServiceItemPage.objects.get(pk=page.pk)
 
 
-def set_conditions(draft, rows):
-    """Replace the conditions with rows of (code or None, text)."""
+def set_conditions(draft, rows, *, retired=()):
+    """Replace the conditions with rows of (code or None, text); codes in
+    `retired` stay on the item but are no longer active."""
     from manuals.models import Condition
 
     existing = {c.code: c for c in draft.conditions.all()}
@@ -50,5 +51,7 @@ def set_conditions(draft, rows):
         condition = existing.get(code) or Condition(code=code or "")
         condition.text = text
         condition.sort_order = order
+        if code in retired:
+            condition.active = False
         new.append(condition)
     draft.conditions = new

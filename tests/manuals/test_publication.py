@@ -203,3 +203,47 @@ def test_trainers_see_the_publication_history_read_only(
     assert ItemPublication.objects.filter(pk=publication.pk).exists()
     client.force_login(worker)
     assert client.get(reverse("manual_publications:index")).status_code == 302
+
+
+def test_worker_sees_the_numbers_of_the_conditions_that_changed(client, manual, worker):
+    study(worker, manual["dibao"])
+
+    def edit(draft):
+        set_conditions(
+            draft,
+            [
+                ("c4", "如实申报家庭经济状况。"),
+                ("c1", "家庭成员户籍在本区。"),
+                ("c2", "家庭月人均收入低于当地最新低保标准。"),
+                ("c3", "家庭财产符合当地规定。"),
+            ],
+            retired={"c1"},
+        )
+
+    publish_edit(manual["dibao"], edit, kind="material")
+    client.force_login(worker)
+
+    html = client.get(manual["dibao"].url).content.decode()
+
+    assert "新增第1条条件：如实申报家庭经济状况。" in html
+    assert "废止原第1条条件：<del>家庭成员户籍在本区。</del>" in html
+    assert "修改第2条条件：<del>家庭月人均收入低于当地低保标准。</del>" in html
+    assert "调整为第" not in html
+
+
+def test_worker_sees_a_condition_that_moved_and_not_the_ones_it_passed(
+    client, manual, worker
+):
+    study(worker, manual["dibao"])
+
+    def edit(draft):
+        c1, c2, c3 = (c.text for c in draft.conditions.all())
+        set_conditions(draft, [("c3", c3), ("c1", c1), ("c2", c2)])
+
+    publish_edit(manual["dibao"], edit, kind="material", note="财产条件提前")
+    client.force_login(worker)
+
+    html = client.get(manual["dibao"].url).content.decode()
+
+    assert "原第3条条件调整为第1条：家庭财产符合当地规定。" in html
+    assert html.count("调整为第") == 1

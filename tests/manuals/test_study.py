@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,8 @@ from manuals.services import (
     reading_start,
     study_confirm,
 )
-from tests.manuals.helpers import read_item, study
+from points.models import Rule
+from tests.manuals.helpers import publish_edit, read_item, study
 
 
 def test_required_time_grows_with_length_but_is_at_least_a_minute(manual):
@@ -139,3 +141,92 @@ def test_home_shows_progress_per_category_and_overall(client, manual, worker):
 
     assert "已学 1/2" in html
     assert "社会事务类" in html
+
+
+def test_finish_button_is_rendered_disabled_for_assistive_technology(
+    client, manual, worker
+):
+    client.force_login(worker)
+
+    html = client.get(manual["dibao"].url).content.decode()
+
+    button = re.search(r"<button[^>]*\bdata-finish\b[^>]*>", html).group()
+    assert " disabled" in button and 'aria-disabled="true"' in button
+
+
+def test_server_says_when_the_reader_may_confirm(client, manual, worker):
+    page = manual["dibao"]
+    session, _end = read_item(
+        worker, page, start=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    client.force_login(worker)
+    beat_url = reverse("manuals:study_beat", args=[session.token])
+
+    not_at_end = _post(client, beat_url, {"visible": True}).json()
+    at_end = _post(client, beat_url, {"visible": True, "reached_end": True}).json()
+
+    assert not_at_end["remaining"] == 0 and not_at_end["can_confirm"] is False
+    assert at_end["can_confirm"] is True
+    started = _post(client, reverse("manuals:study_start", args=[page.pk])).json()
+    assert started["can_confirm"] is False
+
+
+def test_finishing_says_what_the_study_earned(client, manual, worker):
+    session, _end = read_item(
+        worker, manual["dibao"], start=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    client.force_login(worker)
+
+    finished = _post(
+        client,
+        reverse("manuals:study_finish", args=[session.token]),
+        {"reached_end": True},
+    ).json()
+
+    assert finished["ok"]
+    assert finished["message"] == "已记录学习：本事项 +1 积分。"
+
+
+def _confirm(user, page, *, start):
+    session, end = read_item(user, page, start=start)
+    return study_confirm(session=session, reached_end=True, now=end)
+
+
+def test_a_second_version_in_the_same_year_says_points_were_already_earned(
+    manual, worker
+):
+    start = timezone.now() - datetime.timedelta(hours=3)
+    _confirm(worker, manual["youhui"], start=start)
+    page = publish_edit(
+        manual["youhui"], lambda d: setattr(d, "phone", "0571-88000000")
+    )
+
+    outcome = _confirm(worker, page, start=start + datetime.timedelta(hours=1))
+
+    assert outcome.message == "已记录学习：本事项今年已计过学习积分，本次不重复计分。"
+
+
+def test_a_restudy_says_what_the_restudy_earned(manual, worker):
+    start = timezone.now() - datetime.timedelta(hours=3)
+    _confirm(worker, manual["dibao"], start=start)
+    page = publish_edit(
+        manual["dibao"], lambda d: setattr(d, "promised_days", 20), kind="material"
+    )
+
+    outcome = _confirm(worker, page, start=start + datetime.timedelta(hours=1))
+
+    assert outcome.message == "已完成复学：复学 +2 积分。"
+
+
+def test_a_capped_study_says_the_cap_was_reached(manual, worker):
+    Rule.objects.filter(code="READ_ITEM").update(daily_cap=1)
+    start = timezone.localtime().replace(hour=9, minute=0)
+    _confirm(worker, manual["youhui"], start=start)
+
+    outcome = _confirm(
+        worker, manual["dibao"], start=start + datetime.timedelta(minutes=10)
+    )
+
+    assert outcome.message == (
+        "已记录学习：“学习手册事项”积分已达当日上限，本次未加分。"
+    )

@@ -22,24 +22,34 @@
 
   function url(kind) { return panel.dataset[kind + "Url"].replace(PLACEHOLDER, token); }
 
+  function setEnabled(enabled) {
+    button.disabled = !enabled;
+    button.setAttribute("aria-disabled", enabled ? "false" : "true");
+  }
+
   function render() {
     if (!state || finished) return;
     var done = state.required - state.remaining;
     bar.style.width = Math.min(100, Math.round(done * 100 / state.required)) + "%";
-    if (state.remaining > 0) {
+    if (state.can_confirm) {
+      status.textContent = "可以完成学习了";
+      // An earlier refusal ("还需约 N 秒") no longer holds.
+      message.textContent = "";
+    } else if (state.remaining > 0) {
       status.textContent = "还需阅读约 " + state.remaining + " 秒";
     } else if (!reachedEnd && !state.reached_end) {
       status.textContent = "阅读时间已够，请读到页面末尾";
     } else {
-      status.textContent = "可以完成学习了";
+      status.textContent = "正在确认阅读时间…";
     }
-    button.disabled = !(state.remaining <= 0 && (reachedEnd || state.reached_end));
+    // Only the server decides: the countdown below is an estimate between beats.
+    setEnabled(Boolean(state.can_confirm));
   }
 
   function beat(visible) {
     if (!token || finished) return;
     post(url("beat"), { visible: visible, reached_end: reachedEnd }).then(function (r) {
-      if (r.status === 200) { state = r.data; render(); }
+      if (r.status === 200) { state = r.data; render(); } else { refuse(r.data.message); }
     });
   }
 
@@ -48,11 +58,21 @@
     timer = setInterval(function () { beat(true); }, 15000);
     // Smooth countdown between heartbeats; the next heartbeat corrects it.
     tick = setInterval(function () {
-      if (state && state.remaining > 0) { state.remaining -= 1; render(); }
+      if (!state || state.remaining <= 0) return;
+      state.remaining -= 1;
+      render();
+      // The estimate says the time is up: ask the server now, not at the next beat.
+      if (state.remaining === 0) beat(true);
     }, 1000);
   }
 
   function pause() { clearInterval(timer); clearInterval(tick); }
+
+  // The server will not time this reading at all (the item was cancelled).
+  function refuse(text) {
+    token = null; pause(); setEnabled(false);
+    message.textContent = text || "";
+  }
 
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) { beat(true); pause(); } else { beat(false); run(); }
@@ -70,7 +90,7 @@
   }
 
   button.addEventListener("click", function () {
-    button.disabled = true;
+    setEnabled(false);
     post(url("finish"), { reached_end: reachedEnd }).then(function (r) {
       message.textContent = r.data.message || "";
       if (r.data.ok) {
@@ -85,7 +105,7 @@
   });
 
   post(panel.dataset.startUrl).then(function (r) {
-    if (r.status !== 200) return;
+    if (r.status !== 200) { refuse(r.data.message); return; }
     token = r.data.token; state = r.data; render();
     if (!document.hidden) run();
   });

@@ -414,6 +414,9 @@ class AttemptQuestion(models.Model):
     points = models.FloatField()
     response = models.JSONField(null=True, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
+    # The page numbers each autosave; a save numbered no higher than this one
+    # arrived late and must not overwrite a newer answer.
+    save_sequence = models.PositiveBigIntegerField(default=0)
     credit = models.FloatField(null=True, blank=True)
 
     class Meta:

@@ -300,20 +300,32 @@ def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None =
 
 @transaction.atomic
 def answer_save(
-    *, attempt: Attempt, position: int, response, now=None
-) -> AttemptQuestion:
-    """Keep a worker's answer as they go; refused once the time is up."""
+    *, attempt: Attempt, position: int, response, sequence: int | None = None, now=None
+) -> bool:
+    """Keep a worker's answer as they go; refused once the time is up.
+
+    Autosaves carry a `sequence` that grows with every change on the page. Retries
+    and slow networks deliver them out of order, so a save numbered no higher than
+    the last one applied is ignored and False is returned: an older answer never
+    overwrites a newer one. The submitted form carries no sequence and always
+    applies, since it holds the page's final state.
+    """
     now = now or timezone.now()
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.status != Attempt.Status.OPEN:
         raise QuizRefused(MSG_SUBMITTED)
     if past_deadline(attempt, now):
         raise QuizRefused(MSG_LATE)
-    row = attempt.questions.get(position=position)
-    row.response = response
-    row.saved_at = now
-    row.save(update_fields=["response", "saved_at"])
-    return row
+    rows = attempt.questions.filter(position=position)
+    if not rows.exists():
+        raise AttemptQuestion.DoesNotExist
+    changes = {"response": response, "saved_at": now}
+    if sequence is not None:
+        # One conditional UPDATE, so two saves racing on SQLite (where the row
+        # lock above does nothing) still keep the newer answer.
+        rows = rows.filter(save_sequence__lt=sequence)
+        changes["save_sequence"] = sequence
+    return rows.update(**changes) == 1
 
 
 @transaction.atomic

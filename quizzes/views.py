@@ -94,20 +94,33 @@ def attempt_view(request, token):
 @login_required
 @require_POST
 def answer_view(request, token):
+    """One autosave. `retry: false` tells the page that sending again cannot help;
+    any other failure (a locked database, a dropped connection) is worth a retry."""
     attempt = _own_attempt(request, token)
     try:
         data = json.loads(request.body or b"{}")
         position = int(data["position"])
         response = data.get("response")
+        sequence = None if data.get("seq") is None else int(data["seq"])
+        if sequence is not None and sequence < 0:
+            raise ValueError(sequence)
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"ok": False, "message": "答案格式不正确。"}, status=400)
+        return _refused("答案格式不正确。", status=400)
     try:
-        answer_save(attempt=attempt, position=position, response=response)
+        applied = answer_save(
+            attempt=attempt, position=position, response=response, sequence=sequence
+        )
     except QuizRefused as refused:
-        return JsonResponse({"ok": False, "message": str(refused)}, status=409)
+        return _refused(str(refused), status=409)
     except attempt.questions.model.DoesNotExist:
-        return JsonResponse({"ok": False, "message": "题号不存在。"}, status=400)
-    return JsonResponse({"ok": True})
+        return _refused("题号不存在。", status=400)
+    return JsonResponse({"ok": True, "stale": not applied})
+
+
+def _refused(message: str, *, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"ok": False, "retry": False, "message": message}, status=status
+    )
 
 
 @login_required

@@ -4,7 +4,7 @@ import re
 from django.urls import reverse
 
 from quizzes.models import Attempt
-from quizzes.services import attempt_start
+from quizzes.services import attempt_start, attempt_submit
 
 
 def _start(client, quiz):
@@ -58,7 +58,7 @@ def test_autosaved_answer_is_shown_again_on_resume(client, practice, worker):
     )
     html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
 
-    assert saved.json() == {"ok": True}
+    assert saved.json() == {"ok": True, "stale": False}
     assert f'name="q{judge.position}" value="false" checked' in html
 
 
@@ -124,3 +124,42 @@ def test_form_submit_without_javascript_is_graded(client, practice, worker):
 
     attempt.refresh_from_db()
     assert attempt.percent == 100.0 and attempt.perfect
+
+
+def test_a_late_autosave_is_acknowledged_as_stale(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    judge = next(
+        r for r in attempt.questions.all() if r.version.question.qtype == "judge"
+    )
+    url = reverse("quizzes:answer", args=[attempt.token])
+
+    def save(response, seq):
+        body = {"position": judge.position, "response": response, "seq": seq}
+        return client.post(url, json.dumps(body), content_type="application/json")
+
+    newer = save(True, 1_700_000_000_005)
+    older = save(False, 1_700_000_000_004)
+
+    assert newer.json() == {"ok": True, "stale": False}
+    assert older.json() == {"ok": True, "stale": True}
+    judge.refresh_from_db()
+    assert judge.response is True
+    html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
+    assert 'data-seq="1700000000005"' in html
+
+
+def test_an_autosave_after_submitting_says_not_to_retry(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    attempt_submit(attempt=attempt)
+
+    refused = client.post(
+        reverse("quizzes:answer", args=[attempt.token]),
+        json.dumps({"position": 1, "response": ["A"], "seq": 1}),
+        content_type="application/json",
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["retry"] is False
+    assert "已交卷" in refused.json()["message"]

@@ -66,8 +66,15 @@ def attempt_view(request, token):
     rows = list(attempt.questions.select_related("version__question__item"))
     for row in rows:
         version = row.version
+        # An 排序 answer is the keys in the chosen order; each step shows its rank.
+        ranks = (
+            {key: n for n, key in enumerate(row.response, start=1)}
+            if version.question.qtype == "ordering" and isinstance(row.response, list)
+            else {}
+        )
         row.shown_options = [
-            {"key": key, "text": version.option_text(key)} for key in row.option_order
+            {"key": key, "text": version.option_text(key), "rank": ranks.get(key)}
+            for key in row.option_order
         ]
         if version.question.qtype == "scenario":
             row.conditions = [

@@ -163,3 +163,27 @@ def test_an_autosave_after_submitting_says_not_to_retry(client, practice, worker
     assert refused.status_code == 409
     assert refused.json()["retry"] is False
     assert "已交卷" in refused.json()["message"]
+
+
+def test_a_saved_ordering_answer_is_shown_again_on_resume(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    ordering = next(
+        r for r in attempt.questions.all() if r.version.question.qtype == "ordering"
+    )
+    client.post(
+        reverse("quizzes:answer", args=[attempt.token]),
+        json.dumps({"position": ordering.position, "response": ["s2", "s1"]}),
+        content_type="application/json",
+    )
+
+    html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
+
+    def chosen_rank(step):
+        select = re.search(
+            rf'<select name="q{ordering.position}_rank_{step}".*?</select>', html, re.S
+        ).group(0)
+        return re.findall(r'value="(\d)" selected', select)
+
+    assert chosen_rank("s2") == ["1"]
+    assert chosen_rank("s1") == ["2"]

@@ -21,6 +21,11 @@ def quiz_status_for(*, quiz: QuizPage, user) -> dict:
     }
 
 
+def attempt_unanswered(*, attempt: Attempt) -> int:
+    """How many questions of the attempt have no saved answer."""
+    return attempt.questions.filter(response__isnull=True).count()
+
+
 def review_visible(*, attempt: Attempt, now=None) -> bool:
     quiz = attempt.quiz.specific
     if attempt.status != Attempt.Status.SUBMITTED:

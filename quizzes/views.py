@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from quizzes.models import Attempt
 from quizzes.responses import response_from_form
 from quizzes.selectors import (
+    attempt_unanswered,
     condition_links,
     quiz_status_for,
     review_visible,
@@ -20,6 +22,7 @@ from quizzes.services import (
     answer_save,
     attempt_start,
     attempt_submit,
+    attempts_allowed,
     past_deadline,
 )
 
@@ -86,14 +89,21 @@ def attempt_view(request, token):
         if attempt.deadline
         else None
     )
+    quiz = attempt.quiz.specific
+    allowed = attempts_allowed(user=request.user, quiz=quiz)
+    blank = [row.position for row in rows if row.response is None]
     return render(
         request,
         "quizzes/attempt.html",
         {
             "attempt": attempt,
-            "quiz": attempt.quiz.specific,
+            "quiz": quiz,
             "rows": rows,
             "remaining": remaining,
+            "unanswered": len(blank),
+            "first_unanswered": blank[0] if blank else None,
+            "ask_to_confirm": bool(blank) and "confirm" in request.GET,
+            "last_chance": allowed is not None and attempt.number >= allowed,
         },
     )
 
@@ -133,7 +143,13 @@ def _refused(message: str, *, status: int) -> JsonResponse:
 @login_required
 @require_POST
 def submit_view(request, token):
-    """Saves whatever the form carries (for phones without JS), then grades once."""
+    """Saves whatever the form carries (for phones without JS), then grades once.
+
+    With questions left blank, one tap is not enough: unless the form says the
+    worker confirmed (`confirmed=1`, sent by the page's own confirm step), the
+    answers are kept and the worker is asked again, so an exam with one attempt
+    is not handed in half done by accident. Time running out needs no consent.
+    """
     attempt = _own_attempt(request, token)
     if attempt.status == Attempt.Status.OPEN:
         late = False
@@ -148,6 +164,10 @@ def submit_view(request, token):
             except QuizRefused:
                 late = True
                 break
+        confirmed = request.POST.get("confirmed") == "1"
+        if not (late or confirmed) and attempt_unanswered(attempt=attempt):
+            url = reverse("quizzes:attempt", args=[attempt.token])
+            return redirect(f"{url}?confirm=1#confirm-submit")
         attempt = attempt_submit(attempt=attempt, auto=late)
         if late:
             messages.warning(request, "已超过作答时间，超时后的答案未被计入。")

@@ -31,6 +31,10 @@ def test_worker_takes_a_quiz_on_a_phone(live_server, phone, practice, worker):
     phone.reload()
     assert phone.is_checked(f"input[name=q{judge.position}][value=false]")
     phone.click("[data-submit]")
+    assert "还有 4 题未作答（共 5 题）" in phone.text_content("[data-confirm]")
+    attempt.refresh_from_db()
+    assert attempt.status == "open"
+    phone.click("[data-confirm-yes]")
     phone.wait_for_url("**/result/")
     assert "分" in phone.text_content(".score h1")
     assert no_horizontal_scroll(phone)

@@ -67,10 +67,10 @@ def test_two_submit_requests_yield_one_graded_attempt(client, practice, worker):
     attempt = _start(client, practice)
     url = reverse("quizzes:submit", args=[attempt.token])
 
-    client.post(url, {})
+    client.post(url, {"confirmed": "1"})
     attempt.refresh_from_db()
     graded_at = attempt.submitted_at
-    client.post(url, {f"q{n}": "A" for n in range(1, 6)})
+    client.post(url, {"confirmed": "1", **{f"q{n}": "A" for n in range(1, 6)}})
 
     attempt.refresh_from_db()
     assert attempt.submitted_at == graded_at
@@ -80,7 +80,7 @@ def test_two_submit_requests_yield_one_graded_attempt(client, practice, worker):
 def test_review_links_land_on_the_condition_tested(client, practice, bank, worker):
     client.force_login(worker)
     attempt = _start(client, practice)
-    client.post(reverse("quizzes:submit", args=[attempt.token]), {})
+    client.post(reverse("quizzes:submit", args=[attempt.token]), {"confirmed": "1"})
 
     html = client.get(reverse("quizzes:result", args=[attempt.token])).content.decode()
 
@@ -187,3 +187,36 @@ def test_a_saved_ordering_answer_is_shown_again_on_resume(client, practice, work
 
     assert chosen_rank("s2") == ["1"]
     assert chosen_rank("s1") == ["2"]
+
+
+def test_one_tap_with_blank_questions_asks_before_handing_in(
+    client, manual, bank, worker
+):
+    from quizzes.models import AnnualExamPage, DrawRuleRow, QuizIndexPage
+
+    centre = QuizIndexPage(title="测验中心", slug="ceyan")
+    manual["root"].add_child(instance=centre)
+    exam = AnnualExamPage(title="年度考试", slug="kaoshi")
+    exam.draw_rules = [DrawRuleRow(category=manual["social"], count=8)]
+    centre.add_child(instance=exam)
+    client.force_login(worker)
+    attempt = _start(client, exam)
+    judge = next(
+        r for r in attempt.questions.all() if r.version.question.qtype == "judge"
+    )
+    submit = reverse("quizzes:submit", args=[attempt.token])
+
+    asked = client.post(submit, {f"q{judge.position}": "false"})
+    attempt.refresh_from_db()
+    page = client.get(asked["Location"]).content.decode()
+
+    assert attempt.status == "open"
+    judge.refresh_from_db()
+    assert judge.response is False
+    assert "还有 7 题未作答（共 8 题）" in page
+    assert "这是您最后一次作答机会" in page
+    assert 'name="confirmed" value="1"' in page
+
+    client.post(submit, {"confirmed": "1"})
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted"

@@ -144,15 +144,46 @@
     Promise.all(pending.map(send)).then(finish);
   }
 
+  // Posted with confirmed=1: the worker confirmed here, or the time ran out.
   function submitNow() {
     if (form.dataset.sent) return;
     form.dataset.sent = "1";
+    var confirmed = document.createElement("input");
+    confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "1";
+    form.appendChild(confirmed);
     form.submit();
   }
+
+  // With questions left blank, 交卷 asks first and says how many.
+  var confirmBox = form.querySelector("[data-confirm]");
+  var confirmedHere = false;
+  function blankQuestions() {
+    return Array.prototype.filter.call(form.querySelectorAll("fieldset.question"),
+      function (fieldset) { return responseOf(fieldset) === null; });
+  }
+  form.querySelector("[data-confirm-yes]").addEventListener("click", function () {
+    confirmedHere = true;
+  });
+  form.querySelector("[data-confirm-no]").addEventListener("click", function (event) {
+    event.preventDefault();
+    confirmBox.hidden = true;
+    var blank = blankQuestions();
+    (blank[0] || form).scrollIntoView({ block: "start" });
+  });
 
   form.addEventListener("submit", function (event) {
     if (form.dataset.sent) return;
     event.preventDefault();
+    var blank = blankQuestions();
+    if (blank.length && !confirmedHere) {
+      confirmBox.querySelector("[data-confirm-count]").textContent =
+        "还有 " + blank.length + " 题未作答（共 " +
+        form.querySelectorAll("fieldset.question").length + " 题）。";
+      confirmBox.hidden = false;
+      confirmBox.scrollIntoView({ block: "center" });
+      return;
+    }
+    confirmedHere = false;
     flush(submitNow);
   });
 

@@ -1,10 +1,12 @@
 from django.utils import timezone
 
 from quizzes.models import Attempt, QuizPage, WrongBookEntry
-from quizzes.services import attempts_allowed
+from quizzes.services import attempts_allowed, start_refusal
 
 
-def quiz_status_for(*, quiz: QuizPage, user) -> dict:
+def quiz_status_for(*, quiz: QuizPage, user, now=None) -> dict:
+    """The worker's attempts at a quiz, and whether (or why not) they may start."""
+    now = now or timezone.now()
     attempts = list(
         Attempt.objects.filter(user=user, quiz=quiz).order_by("-started_at")
     )
@@ -17,7 +19,13 @@ def quiz_status_for(*, quiz: QuizPage, user) -> dict:
         "best": max(
             (a.percent for a in attempts if a.percent is not None), default=None
         ),
-        "is_open": quiz.is_open(),
+        "refusal": start_refusal(
+            quiz=quiz,
+            taken=len(attempts),
+            allowed=allowed,
+            last_started_at=attempts[0].started_at if attempts else None,
+            now=now,
+        ),
     }
 
 

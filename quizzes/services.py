@@ -29,7 +29,8 @@ GRACE_SECONDS = 30
 # Answered right this many times in a row, a question leaves the 错题本.
 WRONG_BOOK_CLEAR_STREAK = 2
 
-MSG_CLOSED = "本测验不在开放时间内。"
+MSG_NOT_OPEN_YET = "本测验将于 {at} 开放。"
+MSG_ENDED = "本测验已于 {at} 截止。"
 MSG_NO_ATTEMPTS_LEFT = "您已用完本测验的作答次数（共 {n} 次）。如需补考，请联系管理者。"
 MSG_TOO_SOON = "距上次作答不足 {minutes} 分钟，请于 {at} 后再试。"
 MSG_LATE = "已超过作答时间，本次答案未被记录。"
@@ -217,6 +218,44 @@ def attempts_allowed(*, user, quiz: QuizPage) -> int | None:
     return quiz.max_attempts + grants
 
 
+def _moment_text(at: datetime.datetime, now: datetime.datetime) -> str:
+    """A time as a worker reads it: 14:35 today, 12月3日 14:35 on another day."""
+    local, today = timezone.localtime(at), timezone.localtime(now)
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    if local.year == today.year:
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def start_refusal(
+    *,
+    quiz: QuizPage,
+    taken: int,
+    allowed: int | None,
+    last_started_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> str:
+    """Why a worker who has taken `taken` attempts may not start one now ("" if
+    they may). The quiz page shows the same words on its disabled button that
+    attempt_start raises, so the two cannot disagree."""
+    if quiz.opens_at is not None and now < quiz.opens_at:
+        return MSG_NOT_OPEN_YET.format(at=_moment_text(quiz.opens_at, now))
+    if quiz.closes_at is not None and now >= quiz.closes_at:
+        return MSG_ENDED.format(at=_moment_text(quiz.closes_at, now))
+    if allowed is not None and taken >= allowed:
+        return MSG_NO_ATTEMPTS_LEFT.format(n=taken)
+    if last_started_at is not None and quiz.min_minutes_between:
+        ready_at = last_started_at + datetime.timedelta(
+            minutes=quiz.min_minutes_between
+        )
+        if now < ready_at:
+            return MSG_TOO_SOON.format(
+                minutes=quiz.min_minutes_between, at=_moment_text(ready_at, now)
+            )
+    return ""
+
+
 @transaction.atomic
 def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None = None):
     """Resume the open attempt, or start one if the rules allow it."""
@@ -231,31 +270,25 @@ def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None =
             attempt_submit(attempt=open_attempt, now=now, auto=True)
         else:
             return open_attempt
-    if not quiz.is_open(now):
-        raise QuizRefused(MSG_CLOSED)
     done = Attempt.objects.filter(user=user, quiz=quiz)
     allowed = attempts_allowed(user=user, quiz=quiz)
+    last = done.order_by("-started_at").first()
+    refusal = start_refusal(
+        quiz=quiz,
+        taken=done.count(),
+        allowed=allowed,
+        last_started_at=last.started_at if last else None,
+        now=now,
+    )
+    if refusal:
+        raise QuizRefused(refusal)
     grant = None
-    if allowed is not None and done.count() >= allowed:
-        raise QuizRefused(MSG_NO_ATTEMPTS_LEFT.format(n=done.count()))
     if allowed is not None and done.count() >= quiz.max_attempts:
         grant = (
             ExtraAttemptGrant.objects.filter(user=user, quiz=quiz, used_by__isnull=True)
             .order_by("granted_at")
             .first()
         )
-    last = done.order_by("-started_at").first()
-    if last and quiz.min_minutes_between:
-        ready_at = last.started_at + datetime.timedelta(
-            minutes=quiz.min_minutes_between
-        )
-        if now < ready_at:
-            local = timezone.localtime(ready_at)
-            raise QuizRefused(
-                MSG_TOO_SOON.format(
-                    minutes=quiz.min_minutes_between, at=local.strftime("%H:%M")
-                )
-            )
 
     rng = rng or random.Random()
     try:

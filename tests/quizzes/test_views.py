@@ -1,7 +1,9 @@
+import datetime
 import json
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 
 from quizzes.models import Attempt
 from quizzes.services import attempt_start, attempt_submit
@@ -220,3 +222,50 @@ def test_one_tap_with_blank_questions_asks_before_handing_in(
     client.post(submit, {"confirmed": "1"})
     attempt.refresh_from_db()
     assert attempt.status == "submitted"
+
+
+def _start_button(html) -> str:
+    return re.search(r"<button[^>]*data-start[^>]*>.*?</button>", html, re.S).group(0)
+
+
+def test_during_the_cool_down_start_is_disabled_until_a_stated_time(
+    client, category_test, worker
+):
+    started = timezone.now()
+    attempt_submit(attempt=attempt_start(user=worker, quiz=category_test, now=started))
+    client.force_login(worker)
+
+    html = client.get(category_test.url).content.decode()
+
+    ready = timezone.localtime(started + datetime.timedelta(minutes=30))
+    assert "disabled" in _start_button(html)
+    assert f"请于 {ready:%H:%M} 后再试" in html
+    assert client.post(category_test.url).status_code == 302
+    assert Attempt.objects.filter(user=worker).count() == 1
+
+
+def test_with_no_attempts_left_or_the_quiz_closed_start_is_disabled(
+    client, category_test, worker
+):
+    category_test.max_attempts = 1
+    category_test.min_minutes_between = 0
+    category_test.save()
+    attempt_submit(attempt=attempt_start(user=worker, quiz=category_test))
+    client.force_login(worker)
+
+    used_up = client.get(category_test.url).content.decode()
+    category_test.max_attempts = None
+    category_test.closes_at = timezone.now() - datetime.timedelta(days=1)
+    category_test.save()
+    closed = client.get(category_test.url).content.decode()
+
+    assert "disabled" in _start_button(used_up)
+    assert "已用完本测验的作答次数" in used_up
+    assert "disabled" in _start_button(closed)
+    assert "本测验已于" in closed and "截止" in closed
+
+
+def test_an_open_quiz_with_attempts_left_can_be_started(client, category_test, worker):
+    client.force_login(worker)
+    html = client.get(category_test.url).content.decode()
+    assert "disabled" not in _start_button(html)

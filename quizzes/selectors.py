@@ -1,6 +1,12 @@
 from django.utils import timezone
 
-from quizzes.models import Attempt, QuizPage, WrongBookEntry
+from quizzes.models import (
+    Attempt,
+    CategoryQuizPage,
+    PracticeQuizPage,
+    QuizPage,
+    WrongBookEntry,
+)
 from quizzes.services import attempts_allowed, start_refusal
 
 
@@ -32,6 +38,45 @@ def quiz_status_for(*, quiz: QuizPage, user, now=None) -> dict:
 def attempt_unanswered(*, attempt: Attempt) -> int:
     """How many questions of the attempt have no saved answer."""
     return attempt.questions.filter(response__isnull=True).count()
+
+
+def practice_quizzes_for(*, item) -> list[PracticeQuizPage]:
+    """The live 随学随练 on one service item, wherever in the tree they sit."""
+    return list(PracticeQuizPage.objects.live().filter(item=item).order_by("path"))
+
+
+def practice_quizzes_by_item(*, item_ids) -> dict[int, list[PracticeQuizPage]]:
+    """The live 随学随练 of many items at once, for lists (错题本)."""
+    by_item: dict[int, list[PracticeQuizPage]] = {}
+    for quiz in PracticeQuizPage.objects.live().filter(item_id__in=item_ids):
+        by_item.setdefault(quiz.item_id, []).append(quiz)
+    return by_item
+
+
+def practice_quizzes_in(*, category) -> list[PracticeQuizPage]:
+    """The live 随学随练 on the items of a category, in the manual's order."""
+    return list(
+        PracticeQuizPage.objects.live()
+        .filter(item__path__startswith=category.path, item__live=True)
+        .select_related("item")
+        .order_by("item__path", "path")
+    )
+
+
+def category_quizzes_for(*, category) -> list[CategoryQuizPage]:
+    """The live 分类测验 on a category, under the category or the 测验中心."""
+    return list(
+        CategoryQuizPage.objects.live().filter(category=category).order_by("path")
+    )
+
+
+def retry_refusal(*, attempt: Attempt, now=None) -> str | None:
+    """After a result: None when the quiz is not one to simply try again (an
+    annual exam), "" when another attempt may start now, else why not."""
+    quiz = attempt.quiz.specific
+    if not isinstance(quiz, PracticeQuizPage | CategoryQuizPage):
+        return None
+    return quiz_status_for(quiz=quiz, user=attempt.user, now=now)["refusal"]
 
 
 def review_visible(*, attempt: Attempt, now=None) -> bool:
@@ -69,7 +114,8 @@ def condition_links(version) -> list[dict]:
 def wrong_book_for(*, user):
     return (
         WrongBookEntry.objects.filter(user=user, cleared_at__isnull=True)
-        .select_related("question__current", "question__item")
+        .select_related("question__item", "question__current__question__item")
+        .prefetch_related("question__current__question__item__conditions")
         .order_by("-last_wrong_at")
     )
 

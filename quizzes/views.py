@@ -8,12 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from quizzes.models import Attempt
+from quizzes.models import Attempt, PracticeQuizPage
 from quizzes.responses import response_from_form
 from quizzes.selectors import (
     attempt_unanswered,
     condition_links,
+    practice_quizzes_by_item,
     quiz_status_for,
+    retry_refusal,
     review_visible,
     wrong_book_for,
 )
@@ -186,14 +188,17 @@ def result_view(request, token):
         row.links = condition_links(version)
         row.your_answer = _describe(version, row.response)
         row.right_answer = _describe(version, version.answer)
+    quiz = attempt.quiz.specific
     return render(
         request,
         "quizzes/result.html",
         {
             "attempt": attempt,
-            "quiz": attempt.quiz.specific,
+            "quiz": quiz,
             "rows": rows,
             "show_review": show_review,
+            "retry_refusal": retry_refusal(attempt=attempt),
+            "is_practice": isinstance(quiz, PracticeQuizPage),
         },
     )
 
@@ -219,6 +224,10 @@ def _describe(version, value) -> str:
 @login_required
 def wrong_book_view(request):
     entries = list(wrong_book_for(user=request.user))
+    practice = practice_quizzes_by_item(
+        item_ids={entry.question.item_id for entry in entries}
+    )
     for entry in entries:
         entry.links = condition_links(entry.question.current)
+        entry.practice = practice.get(entry.question.item_id, [])
     return render(request, "quizzes/wrong_book.html", {"entries": entries})

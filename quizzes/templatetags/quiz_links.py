@@ -1,0 +1,26 @@
+"""Links from the manual's pages to the quizzes on them.
+
+Quizzes build on the manual, not the other way round, so the manual's page
+models leave quizzes alone and their templates ask here.
+"""
+
+from django import template
+
+from quizzes import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def practice_quizzes_for(item):
+    return selectors.practice_quizzes_for(item=item)
+
+
+@register.simple_tag
+def practice_quizzes_in(category):
+    return selectors.practice_quizzes_in(category=category)
+
+
+@register.simple_tag
+def category_quizzes_for(category):
+    return selectors.category_quizzes_for(category=category)

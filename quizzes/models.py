@@ -301,6 +301,13 @@ class QuizIndexPage(LearnerPageMixin, Page):
     class Meta:
         verbose_name = _("测验中心")
 
+    def get_context(self, request, *args, **kwargs):
+        from quizzes.selectors import quiz_centre_for
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(quiz_centre_for(user=request.user))
+        return context
+
 
 class DrawRuleRow(Orderable):
     """How many questions to draw from a category, an item or a type."""

@@ -1,38 +1,118 @@
+from collections import Counter
+
 from django.utils import timezone
 
 from quizzes.models import (
+    AnnualExamPage,
     Attempt,
     CategoryQuizPage,
+    ExtraAttemptGrant,
     PracticeQuizPage,
+    QuizIndexPage,
     QuizPage,
     WrongBookEntry,
 )
-from quizzes.services import attempts_allowed, start_refusal
+from quizzes.services import start_refusal
+
+
+def quiz_statuses_for(*, quizzes, user, now=None) -> dict[int, dict]:
+    """Per quiz: the worker's attempts, what is left, and whether (or why not)
+    they may start now. Two queries however many quizzes, for lists."""
+    now = now or timezone.now()
+    by_quiz: dict[int, list[Attempt]] = {quiz.pk: [] for quiz in quizzes}
+    attempts = Attempt.objects.filter(user=user, quiz__in=list(by_quiz)).order_by(
+        "-started_at"
+    )
+    for attempt in attempts:
+        by_quiz[attempt.quiz_id].append(attempt)
+    grants = Counter(
+        ExtraAttemptGrant.objects.filter(user=user, quiz__in=list(by_quiz))
+        .values_list("quiz_id", flat=True)
+        .iterator()
+    )
+    statuses = {}
+    for quiz in quizzes:
+        mine = by_quiz[quiz.pk]
+        allowed = (
+            None if quiz.max_attempts is None else quiz.max_attempts + grants[quiz.pk]
+        )
+        statuses[quiz.pk] = {
+            "attempts": mine,
+            "open_attempt": next((a for a in mine if a.status == "open"), None),
+            "allowed": allowed,
+            "left": None if allowed is None else max(0, allowed - len(mine)),
+            "best": max(
+                (a.percent for a in mine if a.percent is not None), default=None
+            ),
+            "passed": any(a.passed for a in mine),
+            "refusal": start_refusal(
+                quiz=quiz,
+                taken=len(mine),
+                allowed=allowed,
+                last_started_at=mine[0].started_at if mine else None,
+                now=now,
+            ),
+        }
+    return statuses
 
 
 def quiz_status_for(*, quiz: QuizPage, user, now=None) -> dict:
-    """The worker's attempts at a quiz, and whether (or why not) they may start."""
+    """The worker's attempts at one quiz, and whether (or why not) they may start."""
+    return quiz_statuses_for(quizzes=[quiz], user=user, now=now)[quiz.pk]
+
+
+def annual_exam_current(*, now=None) -> AnnualExamPage | None:
+    """The exam a worker should be pointed to: the open one, else the next."""
     now = now or timezone.now()
-    attempts = list(
-        Attempt.objects.filter(user=user, quiz=quiz).order_by("-started_at")
+    exams = list(
+        AnnualExamPage.objects.live()
+        .exclude(closes_at__lte=now)
+        .order_by("opens_at", "path")
     )
-    allowed = attempts_allowed(user=user, quiz=quiz)
+    open_now = [exam for exam in exams if exam.is_open(now)]
+    return (open_now or exams or [None])[0]
+
+
+def quiz_centre_page() -> QuizIndexPage | None:
+    return QuizIndexPage.objects.live().first()
+
+
+def quiz_centre_for(*, user, now=None) -> dict:
+    """测验中心: open and upcoming annual exams, every category quiz, past exams,
+    each with its window and the worker's standing. Constant queries."""
+    now = now or timezone.now()
+    exams = list(AnnualExamPage.objects.live().order_by("-opens_at", "path"))
+    category_quizzes = list(
+        CategoryQuizPage.objects.live()
+        .select_related("category")
+        .order_by("category__path", "path")
+    )
+    statuses = quiz_statuses_for(
+        quizzes=[*exams, *category_quizzes], user=user, now=now
+    )
+
+    def rows(quizzes):
+        return [
+            {"quiz": quiz, "state": _window_state(quiz, now), **statuses[quiz.pk]}
+            for quiz in quizzes
+        ]
+
+    current = [e for e in exams if e.closes_at is None or e.closes_at > now]
     return {
-        "attempts": attempts,
-        "open_attempt": next((a for a in attempts if a.status == "open"), None),
-        "allowed": allowed,
-        "left": None if allowed is None else max(0, allowed - len(attempts)),
-        "best": max(
-            (a.percent for a in attempts if a.percent is not None), default=None
+        "exams": rows(
+            sorted(current, key=lambda e: (not e.is_open(now), e.opens_at or now))
         ),
-        "refusal": start_refusal(
-            quiz=quiz,
-            taken=len(attempts),
-            allowed=allowed,
-            last_started_at=attempts[0].started_at if attempts else None,
-            now=now,
-        ),
+        "past_exams": rows(e for e in exams if e not in current),
+        "category_quizzes": rows(category_quizzes),
     }
+
+
+def _window_state(quiz: QuizPage, now) -> str:
+    if quiz.opens_at is not None and now < quiz.opens_at:
+        return "upcoming"
+    if quiz.closes_at is not None and now >= quiz.closes_at:
+        return "ended"
+    return "open"
 
 
 def attempt_unanswered(*, attempt: Attempt) -> int:

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST
 from quizzes.models import Attempt, PracticeQuizPage
 from quizzes.responses import response_from_form
 from quizzes.selectors import (
+    annual_exam_current,
     attempt_unanswered,
     condition_links,
     practice_quizzes_by_item,
+    quiz_centre_page,
     quiz_status_for,
     retry_refusal,
     review_visible,
@@ -231,3 +233,20 @@ def wrong_book_view(request):
         entry.links = condition_links(entry.question.current)
         entry.practice = practice.get(entry.question.item_id, [])
     return render(request, "quizzes/wrong_book.html", {"entries": entries})
+
+
+@login_required
+def centre_view(request):
+    """A stable address for the 测验中心, wherever the page sits in the tree."""
+    centre = quiz_centre_page()
+    if centre is None:
+        raise Http404
+    return redirect(centre.url)
+
+
+@login_required
+def annual_exam_view(request):
+    """A stable address for this year's exam (the open one, else the next), for
+    links that must not change every year; the 测验中心 when there is none."""
+    exam = annual_exam_current()
+    return redirect(exam.url if exam is not None else "quizzes:centre")

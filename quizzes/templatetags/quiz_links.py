@@ -24,3 +24,13 @@ def practice_quizzes_in(category):
 @register.simple_tag
 def category_quizzes_for(category):
     return selectors.category_quizzes_for(category=category)
+
+
+@register.inclusion_tag("quizzes/includes/exam_link.html", takes_context=True)
+def annual_exam_link(context):
+    """This year's exam (open, else the next) and the 测验中心, as a card."""
+    return {
+        "request": context.get("request"),
+        "exam": selectors.annual_exam_current(),
+        "centre": selectors.quiz_centre_page(),
+    }

@@ -102,3 +102,13 @@ def test_a_failed_autosave_shows_and_retries_until_saved(
     assert failing["refused"] >= 2
     judge.refresh_from_db()
     assert judge.response is True
+
+
+def test_the_quiz_centre_fits_a_phone(live_server, phone, annual_exam, worker):
+    _log_in(phone, live_server, worker)
+    phone.goto(f"{live_server.url}{annual_exam.get_parent().url}")
+
+    assert annual_exam.title in phone.text_content("#exams")
+    assert no_horizontal_scroll(phone)
+    phone.click(f"#exams a.button[href='{annual_exam.url}']")
+    phone.wait_for_selector("[data-start]")

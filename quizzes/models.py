@@ -2,6 +2,7 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -82,8 +83,12 @@ class Question(models.Model):
         ]
 
     def __str__(self):
-        stem = self.current.stem if self.current else ""
-        return f"[{self.get_qtype_display()}] {stem[:40]}"
+        return f"[{self.get_qtype_display()}] {self.stem[:40]}"
+
+    @property
+    @admin.display(description=_("题干"))
+    def stem(self) -> str:
+        return self.current.stem if self.current else ""
 
     @property
     def condition_codes(self) -> list[str]:

@@ -633,10 +633,22 @@ def bank_import(
 
 
 def bank_export(*, queryset, fmt: str) -> bytes:
-    """The questions in the template's columns, XLSX or UTF-8 CSV (Excel-friendly)."""
+    """The questions in the template's columns: XLSX (sheet 题目 plus the
+    填写说明, so an exported bank can be edited and imported back) or UTF-8 CSV
+    with a BOM, which Excel opens in the right encoding. An empty queryset gives
+    the blank template."""
     from quizzes.resources import QuestionResource
 
     dataset = QuestionResource().export(queryset=queryset)
-    if fmt == "xlsx":
-        return dataset.export("xlsx")
-    return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+    if fmt != "xlsx":
+        return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+    return bank.xlsx_workbook(
+        [
+            (bank.QUESTIONS_SHEET, bank.COLUMNS, [list(row) for row in dataset]),
+            (
+                bank.NOTES_SHEET,
+                bank.NOTES_HEADERS,
+                [list(n) for n in bank.COLUMN_NOTES],
+            ),
+        ]
+    )

@@ -302,3 +302,57 @@ def test_the_bank_list_costs_the_same_queries_with_more_questions(
             answer=True,
         )
     assert queries() == few
+
+
+def _workbook(response):
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def _width(sheet, header) -> float:
+    headers = [cell.value for cell in sheet[1]]
+    letter = openpyxl.utils.get_column_letter(headers.index(header) + 1)
+    return sheet.column_dimensions[letter].width
+
+
+def test_the_template_has_a_questions_sheet_and_filling_notes(client, manual, trainer):
+    client.force_login(trainer)
+
+    book = _workbook(client.get(reverse("questions:template")))
+
+    assert book.sheetnames == ["题目", "填写说明"]
+    assert [c.value for c in book["题目"][1]] == COLUMNS
+    notes = {row[0]: row[1:] for row in book["填写说明"].iter_rows(values_only=True)}
+    assert set(COLUMNS) <= set(notes)
+    assert "ACD" in notes["正确答案"][0] and notes["正确答案"][1] == "B"
+    assert all(_width(book["题目"], column) >= 8 for column in COLUMNS)
+    assert _width(book["题目"], "题干") >= 40
+
+
+def test_a_filled_in_template_imports(client, manual, trainer):
+    client.force_login(trainer)
+    book = _workbook(client.get(reverse("questions:template")))
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(
+        题型="判断", 题干="外区户籍可以申请低保。", 正确答案="错", 事项编码="T-01"
+    )
+    book["题目"].append([row[c] for c in COLUMNS])
+    upload = io.BytesIO()
+    book.save(upload)
+    upload.seek(0)
+    upload.name = "题库模板.xlsx"
+
+    preview = client.post(
+        reverse("questions:import"), {"fmt": "template", "file": upload}
+    )
+
+    assert "检查通过" in preview.content.decode()
+
+
+def test_the_export_columns_are_wide_enough_to_read(client, manual, bank, trainer):
+    client.force_login(trainer)
+
+    sheet = _workbook(client.get(reverse("questions:export")))["题目"]
+
+    longest = max(len(q.current.stem) for q in bank.values())
+    assert _width(sheet, "题干") >= 2 * longest
+    assert _width(sheet, "事项编码") >= 8

@@ -71,6 +71,7 @@ class QuestionInspectView(generic.InspectView):
     """A question read as it is written in the template: managers may only read
     the bank, so this is their way in; trainers also get 编辑 here."""
 
+    page_title = _("查看题目")
     labels = {
         "item": _("服务事项"),
         "qtype": _("题型"),

@@ -55,7 +55,7 @@ def test_the_centre_lists_exams_and_category_quizzes_with_the_workers_standing(
     assert f"{opens:%Y-%m-%d %H:%M}" in exams
     quizzes = html[html.index('id="category-quizzes"') :]
     assert category_test.title in quizzes
-    assert "已通过" in quizzes and "最好成绩 100.0 分" in quizzes
+    assert "已通过" in quizzes and "最好成绩 100 分" in quizzes
     assert "剩余 2 次（共 3 次）" in quizzes
     assert past.title in html[html.index('id="past-exams"') :]
 

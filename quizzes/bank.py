@@ -4,8 +4,14 @@ Every problem is reported as (column or line, message) in Chinese; nothing here
 touches the database. The caller supplies what it knows about items.
 """
 
+import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from quizzes.grading import JUDGE, MULTI, ORDERING, SCENARIO, SINGLE
 
@@ -22,6 +28,49 @@ COLUMNS = [
     "难度",
 ]
 REQUIRED_COLUMNS = ["题型", "题干", "正确答案", "事项编码"]
+
+# The 填写说明 sheet of the template: what each column takes, with an example
+# (together the examples make one 单选 question).
+COLUMN_NOTES = [
+    ("题型", "必填：单选、多选、判断、情景题或排序。", "单选"),
+    ("题干", "必填，题目正文；同一事项下题干不能重复。", "申请低保由哪一级审批？"),
+    ("选项A", "单选、多选、排序题的第一个选项；判断题和情景题留空。", "社区"),
+    ("选项B", "第二个选项；单选、多选、排序题至少填 A、B 两项。", "区民政部门"),
+    ("选项C", "选填；选项须从 A 起连续填写，中间不要留空。", "街道"),
+    ("选项D", "选填。", "市民政局"),
+    ("选项E", "选填。", ""),
+    ("选项F", "选填，最多 6 个选项。", ""),
+    (
+        "正确答案",
+        "必填。单选填一个字母，如 B；多选填全部字母，如 ACD；判断填 对 或 错；"
+        "情景题填 符合 或 不符合；排序题把各步骤填在选项中（顺序随意），"
+        "这里按正确顺序填字母，如 BCAD。",
+        "B",
+    ),
+    ("解析", "选填，社工答错后看到的说明。", "低保由区民政部门审批。"),
+    ("事项编码", "必填，手册中服务事项的编码，如 SH-01。", "SH-01"),
+    (
+        "条件编号",
+        "选填，本题考查的受理条件：c3、3 或 ③，多个用逗号隔开；"
+        "也可填 材料、决定层级、办理流程、承诺时限、处理方式。"
+        "情景题必填，第一个条件即起决定作用的那一条。",
+        "决定层级",
+    ),
+    ("难度", "选填：易、中或难，留空为中。", "中"),
+]
+# Excel widths count Latin characters; a column is at least this wide to type in.
+COLUMN_MIN_WIDTHS = {
+    "题干": 40,
+    "解析": 30,
+    "条件编号": 14,
+    **dict.fromkeys(OPTION_COLUMNS, 16),
+    "说明": 60,
+    "示例": 20,
+}
+MAX_COLUMN_WIDTH = 60
+NOTES_HEADERS = ["列", "说明", "示例"]
+QUESTIONS_SHEET = "题目"
+NOTES_SHEET = "填写说明"
 
 TYPE_BY_LABEL = {
     "单选": SINGLE,
@@ -525,3 +574,48 @@ def parse_aiken(text: str, item_code: str) -> Parsed:
     if stem_lines or options:
         problems.append((start or 0, "最后一题缺少“ANSWER: 字母”。"))
     return questions, problems
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def text_width(text: str) -> int:
+    """Width in Excel's units, which count Latin characters: a Chinese character
+    takes two, so sizing by len() leaves 题干 in a column 2–6 characters wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def xlsx_workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
+    """Sheets of (title, headers, rows) as one XLSX a trainer can read as opened.
+
+    Each column is as wide as its longest cell (at least COLUMN_MIN_WIDTHS for
+    the columns people type long text into, at most MAX_COLUMN_WIDTH, wrapping
+    beyond). Text starting with = stays text, never a formula.
+    """
+    book = Workbook()
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
+                if text_width(str(cell.value or "")) > MAX_COLUMN_WIDTH:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.freeze_panes = "A2"
+        for index, header in enumerate(headers):
+            widest = max(
+                (text_width(str(row[index] or "")) for row in rows),
+                default=0,
+            )
+            width = max(widest, text_width(header), COLUMN_MIN_WIDTHS.get(header, 8))
+            sheet.column_dimensions[get_column_letter(index + 1)].width = (
+                min(width, MAX_COLUMN_WIDTH) + 2
+            )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -2,6 +2,7 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -82,8 +83,12 @@ class Question(models.Model):
         ]
 
     def __str__(self):
-        stem = self.current.stem if self.current else ""
-        return f"[{self.get_qtype_display()}] {stem[:40]}"
+        return f"[{self.get_qtype_display()}] {self.stem[:40]}"
+
+    @property
+    @admin.display(description=_("题干"))
+    def stem(self) -> str:
+        return self.current.stem if self.current else ""
 
     @property
     def condition_codes(self) -> list[str]:
@@ -301,6 +306,13 @@ class QuizIndexPage(LearnerPageMixin, Page):
     class Meta:
         verbose_name = _("测验中心")
 
+    def get_context(self, request, *args, **kwargs):
+        from quizzes.selectors import quiz_centre_for
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(quiz_centre_for(user=request.user))
+        return context
+
 
 class DrawRuleRow(Orderable):
     """How many questions to draw from a category, an item or a type."""
@@ -414,6 +426,9 @@ class AttemptQuestion(models.Model):
     points = models.FloatField()
     response = models.JSONField(null=True, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
+    # The page numbers each autosave; a save numbered no higher than this one
+    # arrived late and must not overwrite a newer answer.
+    save_sequence = models.PositiveBigIntegerField(default=0)
     credit = models.FloatField(null=True, blank=True)
 
     class Meta:

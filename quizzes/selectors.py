@@ -1,4 +1,5 @@
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
@@ -8,29 +9,158 @@ from django.utils import timezone
 from quizzes.models import (
     AnnualExamPage,
     Attempt,
+    CategoryQuizPage,
     ExtraAttemptGrant,
     PracticeQuizPage,
+    QuizIndexPage,
     QuizPage,
     WrongBookEntry,
 )
-from quizzes.services import attempts_allowed, past_deadline
+from quizzes.services import past_deadline, start_refusal
 
 
-def quiz_status_for(*, quiz: QuizPage, user) -> dict:
-    attempts = list(
-        Attempt.objects.filter(user=user, quiz=quiz).order_by("-started_at")
+def quiz_statuses_for(*, quizzes, user, now=None) -> dict[int, dict]:
+    """Per quiz: the worker's attempts, what is left, and whether (or why not)
+    they may start now. Two queries however many quizzes, for lists."""
+    now = now or timezone.now()
+    by_quiz: dict[int, list[Attempt]] = {quiz.pk: [] for quiz in quizzes}
+    attempts = Attempt.objects.filter(user=user, quiz__in=list(by_quiz)).order_by(
+        "-started_at"
     )
-    allowed = attempts_allowed(user=user, quiz=quiz)
+    for attempt in attempts:
+        by_quiz[attempt.quiz_id].append(attempt)
+    grants = Counter(
+        ExtraAttemptGrant.objects.filter(user=user, quiz__in=list(by_quiz))
+        .values_list("quiz_id", flat=True)
+        .iterator()
+    )
+    statuses = {}
+    for quiz in quizzes:
+        mine = by_quiz[quiz.pk]
+        allowed = (
+            None if quiz.max_attempts is None else quiz.max_attempts + grants[quiz.pk]
+        )
+        statuses[quiz.pk] = {
+            "attempts": mine,
+            "open_attempt": next((a for a in mine if a.status == "open"), None),
+            "allowed": allowed,
+            "left": None if allowed is None else max(0, allowed - len(mine)),
+            "best": max(
+                (a.percent for a in mine if a.percent is not None), default=None
+            ),
+            "passed": any(a.passed for a in mine),
+            "refusal": start_refusal(
+                quiz=quiz,
+                taken=len(mine),
+                allowed=allowed,
+                last_started_at=mine[0].started_at if mine else None,
+                now=now,
+            ),
+        }
+    return statuses
+
+
+def quiz_status_for(*, quiz: QuizPage, user, now=None) -> dict:
+    """The worker's attempts at one quiz, and whether (or why not) they may start."""
+    return quiz_statuses_for(quizzes=[quiz], user=user, now=now)[quiz.pk]
+
+
+def annual_exam_current(*, now=None) -> AnnualExamPage | None:
+    """The exam a worker should be pointed to: the open one, else the next."""
+    now = now or timezone.now()
+    exams = list(
+        AnnualExamPage.objects.live()
+        .exclude(closes_at__lte=now)
+        .order_by("opens_at", "path")
+    )
+    open_now = [exam for exam in exams if exam.is_open(now)]
+    return (open_now or exams or [None])[0]
+
+
+def quiz_centre_page() -> QuizIndexPage | None:
+    return QuizIndexPage.objects.live().first()
+
+
+def quiz_centre_for(*, user, now=None) -> dict:
+    """测验中心: open and upcoming annual exams, every category quiz, past exams,
+    each with its window and the worker's standing. Constant queries."""
+    now = now or timezone.now()
+    exams = list(AnnualExamPage.objects.live().order_by("-opens_at", "path"))
+    category_quizzes = list(
+        CategoryQuizPage.objects.live()
+        .select_related("category")
+        .order_by("category__path", "path")
+    )
+    statuses = quiz_statuses_for(
+        quizzes=[*exams, *category_quizzes], user=user, now=now
+    )
+
+    def rows(quizzes):
+        return [
+            {"quiz": quiz, "state": _window_state(quiz, now), **statuses[quiz.pk]}
+            for quiz in quizzes
+        ]
+
+    current = [e for e in exams if e.closes_at is None or e.closes_at > now]
     return {
-        "attempts": attempts,
-        "open_attempt": next((a for a in attempts if a.status == "open"), None),
-        "allowed": allowed,
-        "left": None if allowed is None else max(0, allowed - len(attempts)),
-        "best": max(
-            (a.percent for a in attempts if a.percent is not None), default=None
+        "exams": rows(
+            sorted(current, key=lambda e: (not e.is_open(now), e.opens_at or now))
         ),
-        "is_open": quiz.is_open(),
+        "past_exams": rows(e for e in exams if e not in current),
+        "category_quizzes": rows(category_quizzes),
     }
+
+
+def _window_state(quiz: QuizPage, now) -> str:
+    if quiz.opens_at is not None and now < quiz.opens_at:
+        return "upcoming"
+    if quiz.closes_at is not None and now >= quiz.closes_at:
+        return "ended"
+    return "open"
+
+
+def attempt_unanswered(*, attempt: Attempt) -> int:
+    """How many questions of the attempt have no saved answer."""
+    return attempt.questions.filter(response__isnull=True).count()
+
+
+def practice_quizzes_for(*, item) -> list[PracticeQuizPage]:
+    """The live 随学随练 on one service item, wherever in the tree they sit."""
+    return list(PracticeQuizPage.objects.live().filter(item=item).order_by("path"))
+
+
+def practice_quizzes_by_item(*, item_ids) -> dict[int, list[PracticeQuizPage]]:
+    """The live 随学随练 of many items at once, for lists (错题本)."""
+    by_item: dict[int, list[PracticeQuizPage]] = {}
+    for quiz in PracticeQuizPage.objects.live().filter(item_id__in=item_ids):
+        by_item.setdefault(quiz.item_id, []).append(quiz)
+    return by_item
+
+
+def practice_quizzes_in(*, category) -> list[PracticeQuizPage]:
+    """The live 随学随练 on the items of a category, in the manual's order."""
+    return list(
+        PracticeQuizPage.objects.live()
+        .filter(item__path__startswith=category.path, item__live=True)
+        .select_related("item")
+        .order_by("item__path", "path")
+    )
+
+
+def category_quizzes_for(*, category) -> list[CategoryQuizPage]:
+    """The live 分类测验 on a category, under the category or the 测验中心."""
+    return list(
+        CategoryQuizPage.objects.live().filter(category=category).order_by("path")
+    )
+
+
+def retry_refusal(*, attempt: Attempt, now=None) -> str | None:
+    """After a result: None when the quiz is not one to simply try again (an
+    annual exam), "" when another attempt may start now, else why not."""
+    quiz = attempt.quiz.specific
+    if not isinstance(quiz, PracticeQuizPage | CategoryQuizPage):
+        return None
+    return quiz_status_for(quiz=quiz, user=attempt.user, now=now)["refusal"]
 
 
 def review_visible(*, attempt: Attempt, now=None) -> bool:
@@ -68,7 +198,8 @@ def condition_links(version) -> list[dict]:
 def wrong_book_for(*, user):
     return (
         WrongBookEntry.objects.filter(user=user, cleared_at__isnull=True)
-        .select_related("question__current", "question__item")
+        .select_related("question__item", "question__current__question__item")
+        .prefetch_related("question__current__question__item__conditions")
         .order_by("-last_wrong_at")
     )
 

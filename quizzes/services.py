@@ -29,7 +29,8 @@ GRACE_SECONDS = 30
 # Answered right this many times in a row, a question leaves the 错题本.
 WRONG_BOOK_CLEAR_STREAK = 2
 
-MSG_CLOSED = "本测验不在开放时间内。"
+MSG_NOT_OPEN_YET = "本测验将于 {at} 开放。"
+MSG_ENDED = "本测验已于 {at} 截止。"
 MSG_NO_ATTEMPTS_LEFT = "您已用完本测验的作答次数（共 {n} 次）。如需补考，请联系管理者。"
 MSG_TOO_SOON = "距上次作答不足 {minutes} 分钟，请于 {at} 后再试。"
 MSG_LATE = "已超过作答时间，本次答案未被记录。"
@@ -217,6 +218,44 @@ def attempts_allowed(*, user, quiz: QuizPage) -> int | None:
     return quiz.max_attempts + grants
 
 
+def _moment_text(at: datetime.datetime, now: datetime.datetime) -> str:
+    """A time as a worker reads it: 14:35 today, 12月3日 14:35 on another day."""
+    local, today = timezone.localtime(at), timezone.localtime(now)
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    if local.year == today.year:
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def start_refusal(
+    *,
+    quiz: QuizPage,
+    taken: int,
+    allowed: int | None,
+    last_started_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> str:
+    """Why a worker who has taken `taken` attempts may not start one now ("" if
+    they may). The quiz page shows the same words on its disabled button that
+    attempt_start raises, so the two cannot disagree."""
+    if quiz.opens_at is not None and now < quiz.opens_at:
+        return MSG_NOT_OPEN_YET.format(at=_moment_text(quiz.opens_at, now))
+    if quiz.closes_at is not None and now >= quiz.closes_at:
+        return MSG_ENDED.format(at=_moment_text(quiz.closes_at, now))
+    if allowed is not None and taken >= allowed:
+        return MSG_NO_ATTEMPTS_LEFT.format(n=taken)
+    if last_started_at is not None and quiz.min_minutes_between:
+        ready_at = last_started_at + datetime.timedelta(
+            minutes=quiz.min_minutes_between
+        )
+        if now < ready_at:
+            return MSG_TOO_SOON.format(
+                minutes=quiz.min_minutes_between, at=_moment_text(ready_at, now)
+            )
+    return ""
+
+
 @transaction.atomic
 def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None = None):
     """Resume the open attempt, or start one if the rules allow it."""
@@ -231,31 +270,25 @@ def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None =
             attempt_submit(attempt=open_attempt, now=now, auto=True)
         else:
             return open_attempt
-    if not quiz.is_open(now):
-        raise QuizRefused(MSG_CLOSED)
     done = Attempt.objects.filter(user=user, quiz=quiz)
     allowed = attempts_allowed(user=user, quiz=quiz)
+    last = done.order_by("-started_at").first()
+    refusal = start_refusal(
+        quiz=quiz,
+        taken=done.count(),
+        allowed=allowed,
+        last_started_at=last.started_at if last else None,
+        now=now,
+    )
+    if refusal:
+        raise QuizRefused(refusal)
     grant = None
-    if allowed is not None and done.count() >= allowed:
-        raise QuizRefused(MSG_NO_ATTEMPTS_LEFT.format(n=done.count()))
     if allowed is not None and done.count() >= quiz.max_attempts:
         grant = (
             ExtraAttemptGrant.objects.filter(user=user, quiz=quiz, used_by__isnull=True)
             .order_by("granted_at")
             .first()
         )
-    last = done.order_by("-started_at").first()
-    if last and quiz.min_minutes_between:
-        ready_at = last.started_at + datetime.timedelta(
-            minutes=quiz.min_minutes_between
-        )
-        if now < ready_at:
-            local = timezone.localtime(ready_at)
-            raise QuizRefused(
-                MSG_TOO_SOON.format(
-                    minutes=quiz.min_minutes_between, at=local.strftime("%H:%M")
-                )
-            )
 
     rng = rng or random.Random()
     try:
@@ -300,20 +333,32 @@ def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None =
 
 @transaction.atomic
 def answer_save(
-    *, attempt: Attempt, position: int, response, now=None
-) -> AttemptQuestion:
-    """Keep a worker's answer as they go; refused once the time is up."""
+    *, attempt: Attempt, position: int, response, sequence: int | None = None, now=None
+) -> bool:
+    """Keep a worker's answer as they go; refused once the time is up.
+
+    Autosaves carry a `sequence` that grows with every change on the page. Retries
+    and slow networks deliver them out of order, so a save numbered no higher than
+    the last one applied is ignored and False is returned: an older answer never
+    overwrites a newer one. The submitted form carries no sequence and always
+    applies, since it holds the page's final state.
+    """
     now = now or timezone.now()
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.status != Attempt.Status.OPEN:
         raise QuizRefused(MSG_SUBMITTED)
     if past_deadline(attempt, now):
         raise QuizRefused(MSG_LATE)
-    row = attempt.questions.get(position=position)
-    row.response = response
-    row.saved_at = now
-    row.save(update_fields=["response", "saved_at"])
-    return row
+    rows = attempt.questions.filter(position=position)
+    if not rows.exists():
+        raise AttemptQuestion.DoesNotExist
+    changes = {"response": response, "saved_at": now}
+    if sequence is not None:
+        # One conditional UPDATE, so two saves racing on SQLite (where the row
+        # lock above does nothing) still keep the newer answer.
+        rows = rows.filter(save_sequence__lt=sequence)
+        changes["save_sequence"] = sequence
+    return rows.update(**changes) == 1
 
 
 @transaction.atomic
@@ -588,10 +633,22 @@ def bank_import(
 
 
 def bank_export(*, queryset, fmt: str) -> bytes:
-    """The questions in the template's columns, XLSX or UTF-8 CSV (Excel-friendly)."""
+    """The questions in the template's columns: XLSX (sheet 题目 plus the
+    填写说明, so an exported bank can be edited and imported back) or UTF-8 CSV
+    with a BOM, which Excel opens in the right encoding. An empty queryset gives
+    the blank template."""
     from quizzes.resources import QuestionResource
 
     dataset = QuestionResource().export(queryset=queryset)
-    if fmt == "xlsx":
-        return dataset.export("xlsx")
-    return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+    if fmt != "xlsx":
+        return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+    return bank.xlsx_workbook(
+        [
+            (bank.QUESTIONS_SHEET, bank.COLUMNS, [list(row) for row in dataset]),
+            (
+                bank.NOTES_SHEET,
+                bank.NOTES_HEADERS,
+                [list(n) for n in bank.COLUMN_NOTES],
+            ),
+        ]
+    )

@@ -4,14 +4,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from quizzes.models import Attempt
+from quizzes.models import Attempt, PracticeQuizPage
 from quizzes.responses import response_from_form
 from quizzes.selectors import (
+    annual_exam_current,
+    attempt_unanswered,
     condition_links,
+    practice_quizzes_by_item,
+    quiz_centre_page,
     quiz_status_for,
+    retry_refusal,
     review_visible,
     wrong_book_for,
 )
@@ -20,6 +26,7 @@ from quizzes.services import (
     answer_save,
     attempt_start,
     attempt_submit,
+    attempts_allowed,
     past_deadline,
 )
 
@@ -66,8 +73,15 @@ def attempt_view(request, token):
     rows = list(attempt.questions.select_related("version__question__item"))
     for row in rows:
         version = row.version
+        # An 排序 answer is the keys in the chosen order; each step shows its rank.
+        ranks = (
+            {key: n for n, key in enumerate(row.response, start=1)}
+            if version.question.qtype == "ordering" and isinstance(row.response, list)
+            else {}
+        )
         row.shown_options = [
-            {"key": key, "text": version.option_text(key)} for key in row.option_order
+            {"key": key, "text": version.option_text(key), "rank": ranks.get(key)}
+            for key in row.option_order
         ]
         if version.question.qtype == "scenario":
             row.conditions = [
@@ -79,14 +93,21 @@ def attempt_view(request, token):
         if attempt.deadline
         else None
     )
+    quiz = attempt.quiz.specific
+    allowed = attempts_allowed(user=request.user, quiz=quiz)
+    blank = [row.position for row in rows if row.response is None]
     return render(
         request,
         "quizzes/attempt.html",
         {
             "attempt": attempt,
-            "quiz": attempt.quiz.specific,
+            "quiz": quiz,
             "rows": rows,
             "remaining": remaining,
+            "unanswered": len(blank),
+            "first_unanswered": blank[0] if blank else None,
+            "ask_to_confirm": bool(blank) and "confirm" in request.GET,
+            "last_chance": allowed is not None and attempt.number >= allowed,
         },
     )
 
@@ -94,26 +115,45 @@ def attempt_view(request, token):
 @login_required
 @require_POST
 def answer_view(request, token):
+    """One autosave. `retry: false` tells the page that sending again cannot help;
+    any other failure (a locked database, a dropped connection) is worth a retry."""
     attempt = _own_attempt(request, token)
     try:
         data = json.loads(request.body or b"{}")
         position = int(data["position"])
         response = data.get("response")
+        sequence = None if data.get("seq") is None else int(data["seq"])
+        if sequence is not None and sequence < 0:
+            raise ValueError(sequence)
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"ok": False, "message": "答案格式不正确。"}, status=400)
+        return _refused("答案格式不正确。", status=400)
     try:
-        answer_save(attempt=attempt, position=position, response=response)
+        applied = answer_save(
+            attempt=attempt, position=position, response=response, sequence=sequence
+        )
     except QuizRefused as refused:
-        return JsonResponse({"ok": False, "message": str(refused)}, status=409)
+        return _refused(str(refused), status=409)
     except attempt.questions.model.DoesNotExist:
-        return JsonResponse({"ok": False, "message": "题号不存在。"}, status=400)
-    return JsonResponse({"ok": True})
+        return _refused("题号不存在。", status=400)
+    return JsonResponse({"ok": True, "stale": not applied})
+
+
+def _refused(message: str, *, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"ok": False, "retry": False, "message": message}, status=status
+    )
 
 
 @login_required
 @require_POST
 def submit_view(request, token):
-    """Saves whatever the form carries (for phones without JS), then grades once."""
+    """Saves whatever the form carries (for phones without JS), then grades once.
+
+    With questions left blank, one tap is not enough: unless the form says the
+    worker confirmed (`confirmed=1`, sent by the page's own confirm step), the
+    answers are kept and the worker is asked again, so an exam with one attempt
+    is not handed in half done by accident. Time running out needs no consent.
+    """
     attempt = _own_attempt(request, token)
     if attempt.status == Attempt.Status.OPEN:
         late = False
@@ -128,6 +168,10 @@ def submit_view(request, token):
             except QuizRefused:
                 late = True
                 break
+        confirmed = request.POST.get("confirmed") == "1"
+        if not (late or confirmed) and attempt_unanswered(attempt=attempt):
+            url = reverse("quizzes:attempt", args=[attempt.token])
+            return redirect(f"{url}?confirm=1#confirm-submit")
         attempt = attempt_submit(attempt=attempt, auto=late)
         if late:
             messages.warning(request, "已超过作答时间，超时后的答案未被计入。")
@@ -146,14 +190,17 @@ def result_view(request, token):
         row.links = condition_links(version)
         row.your_answer = _describe(version, row.response)
         row.right_answer = _describe(version, version.answer)
+    quiz = attempt.quiz.specific
     return render(
         request,
         "quizzes/result.html",
         {
             "attempt": attempt,
-            "quiz": attempt.quiz.specific,
+            "quiz": quiz,
             "rows": rows,
             "show_review": show_review,
+            "retry_refusal": retry_refusal(attempt=attempt),
+            "is_practice": isinstance(quiz, PracticeQuizPage),
         },
     )
 
@@ -179,6 +226,27 @@ def _describe(version, value) -> str:
 @login_required
 def wrong_book_view(request):
     entries = list(wrong_book_for(user=request.user))
+    practice = practice_quizzes_by_item(
+        item_ids={entry.question.item_id for entry in entries}
+    )
     for entry in entries:
         entry.links = condition_links(entry.question.current)
+        entry.practice = practice.get(entry.question.item_id, [])
     return render(request, "quizzes/wrong_book.html", {"entries": entries})
+
+
+@login_required
+def centre_view(request):
+    """A stable address for the 测验中心, wherever the page sits in the tree."""
+    centre = quiz_centre_page()
+    if centre is None:
+        raise Http404
+    return redirect(centre.url)
+
+
+@login_required
+def annual_exam_view(request):
+    """A stable address for this year's exam (the open one, else the next), for
+    links that must not change every year; the 测验中心 when there is none."""
+    exam = annual_exam_current()
+    return redirect(exam.url if exam is not None else "quizzes:centre")

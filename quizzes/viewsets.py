@@ -1,5 +1,6 @@
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -13,6 +14,7 @@ from wagtail.admin.widgets import HeaderButton
 from learning.imports import import_in_two_steps
 from learning.viewsets import IdChoiceFilter, _download
 from manuals.models import CategoryPage, ServiceItemPage
+from quizzes import bank
 from quizzes.forms import BankUploadForm, ExtraAttemptGrantForm, QuestionForm
 from quizzes.models import ExtraAttemptGrant, Question, QuestionStatus
 from quizzes.selectors import bank_statistics
@@ -64,6 +66,63 @@ class QuestionIndexView(generic.IndexView):
         return buttons
 
 
+class QuestionInspectView(generic.InspectView):
+    """A question read as it is written in the template: managers may only read
+    the bank, so this is their way in; trainers also get 编辑 here."""
+
+    page_title = _("查看题目")
+    labels = {
+        "item": _("服务事项"),
+        "qtype": _("题型"),
+        "difficulty": _("难度"),
+        "status": _("状态"),
+        "review_reason": _("待复核原因"),
+        "stem": _("题干"),
+        "options": _("选项"),
+        "answer": _("正确答案"),
+        "explanation": _("解析"),
+        "conditions": _("考查条件"),
+        "version": _("当前版本"),
+    }
+
+    # Shown as the import template writes them, so a trainer reads one language.
+    TEMPLATE_COLUMNS = {
+        "answer": "正确答案",
+        "explanation": "解析",
+        "conditions": "条件编号",
+    }
+
+    def get_fields(self):
+        return list(self.labels)
+
+    def get_object(self, queryset=None):
+        question = get_object_or_404(
+            Question.objects.select_related("current", "item"), pk=unquote(str(self.pk))
+        )
+        self.row = bank.question_row(question) if question.current else {}
+        return question
+
+    def get_field_label(self, field_name, field):
+        return self.labels[field_name]
+
+    def get_field_display_value(self, field_name, field):
+        if field_name in self.TEMPLATE_COLUMNS:
+            return self.row.get(self.TEMPLATE_COLUMNS[field_name]) or "—"
+        if field_name == "options":
+            options = [
+                f"{letter}. {self.row[column]}"
+                for letter, column in zip(
+                    bank.LETTERS, bank.OPTION_COLUMNS, strict=True
+                )
+                if self.row.get(column)
+            ]
+            return " ／ ".join(options) or "—"
+        if field_name == "version":
+            current = self.object.current
+            return f"v{current.number}" if current else "—"
+        return super().get_field_display_value(field_name, field) or "—"
+
+
 class QuestionViewSet(ModelViewSet):
     model = Question
     icon = "help"
@@ -71,13 +130,16 @@ class QuestionViewSet(ModelViewSet):
     url_prefix = "questions"
     name = "questions"
     index_view_class = QuestionIndexView
+    inspect_view_enabled = True
+    inspect_view_class = QuestionInspectView
     copy_view_enabled = False
     filterset_class = QuestionFilterSet
     search_fields = ["current__stem", "item__title"]
     search_backend_name = None
     list_per_page = 50
+    # The stem opens the question: 编辑 for trainers, 查看 for managers.
     list_display = [
-        Column("stem", label=_("题干"), accessor="current.stem"),
+        "stem",
         Column("item", label=_("事项")),
         "qtype",
         "difficulty",

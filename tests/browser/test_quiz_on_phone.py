@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from quizzes.models import Attempt
@@ -29,8 +31,84 @@ def test_worker_takes_a_quiz_on_a_phone(live_server, phone, practice, worker):
     phone.reload()
     assert phone.is_checked(f"input[name=q{judge.position}][value=false]")
     phone.click("[data-submit]")
+    assert "还有 4 题未作答（共 5 题）" in phone.text_content("[data-confirm]")
+    attempt.refresh_from_db()
+    assert attempt.status == "open"
+    phone.click("[data-confirm-yes]")
     phone.wait_for_url("**/result/")
     assert "分" in phone.text_content(".score h1")
     assert no_horizontal_scroll(phone)
     attempt.refresh_from_db()
     assert attempt.status == "submitted"
+
+
+def _row(attempt, qtype):
+    return next(
+        r
+        for r in attempt.questions.select_related("version__question")
+        if r.version.question.qtype == qtype
+    )
+
+
+def _status(phone) -> str:
+    return phone.text_content("[data-save-status]")
+
+
+def test_a_failed_autosave_shows_and_retries_until_saved(
+    live_server, phone, practice, worker
+):
+    _log_in(phone, live_server, worker)
+    phone.goto(f"{live_server.url}{practice.url}")
+    phone.click("[data-start]")
+    phone.wait_for_selector("form.quiz")
+    attempt = Attempt.objects.get(user=worker)
+    judge, single = _row(attempt, "judge"), _row(attempt, "single")
+    failing = {"on": True, "refused": 0}
+
+    def answer_endpoint(route):
+        body = json.loads(route.request.post_data)
+        if failing["on"] and int(body["position"]) == judge.position:
+            failing["refused"] += 1
+            if failing["refused"] % 2:
+                route.fulfill(status=500, body="Server Error")
+            else:
+                route.abort("connectionreset")
+            return
+        route.continue_()
+
+    phone.route("**/answer/", answer_endpoint)
+    judge_box = f"fieldset[data-position='{judge.position}']"
+    phone.check(f"input[name=q{judge.position}][value=false]")
+    phone.wait_for_selector(f"{judge_box}.save-failed")
+    assert "未保存" in phone.text_content(f"{judge_box} [data-question-status]")
+    phone.check(f"input[name=q{judge.position}][value=true]")
+
+    phone.check(f"input[name=q{single.position}][value={single.option_order[0]}]")
+    single_box = f"fieldset[data-position='{single.position}']"
+    phone.wait_for_function(
+        f'document.querySelector("{single_box} [data-question-status]")'
+        ".textContent === '已保存'"
+    )
+    assert "有 1 题答案尚未保存" in _status(phone)
+    judge.refresh_from_db()
+    assert judge.response is None
+
+    failing["on"] = False
+    phone.wait_for_function(
+        "document.querySelector('[data-save-status]').textContent === '已自动保存'",
+        timeout=60_000,
+    )
+    assert not phone.is_visible(f"{judge_box}.save-failed")
+    assert failing["refused"] >= 2
+    judge.refresh_from_db()
+    assert judge.response is True
+
+
+def test_the_quiz_centre_fits_a_phone(live_server, phone, annual_exam, worker):
+    _log_in(phone, live_server, worker)
+    phone.goto(f"{live_server.url}{annual_exam.get_parent().url}")
+
+    assert annual_exam.title in phone.text_content("#exams")
+    assert no_horizontal_scroll(phone)
+    phone.click(f"#exams a.button[href='{annual_exam.url}']")
+    phone.wait_for_selector("[data-start]")

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from quizzes.models import CategoryQuizPage, DrawRuleRow, PracticeQuizPage
@@ -102,3 +104,26 @@ def category_test(manual, bank):
     manual["social"].add_child(instance=quiz)
     quiz.save_revision().publish()
     return quiz
+
+
+@pytest.fixture
+def annual_exam(manual, bank):
+    """测验中心 with this year's exam, open since yesterday for a month."""
+    from django.utils import timezone
+
+    from quizzes.models import AnnualExamPage, QuizIndexPage
+
+    centre = QuizIndexPage(title="测验中心", slug="ceyan")
+    manual["root"].add_child(instance=centre)
+    centre.save_revision().publish()
+    now = timezone.now()
+    exam = AnnualExamPage(
+        title="年度全能社工考试",
+        slug="kaoshi",
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=30),
+    )
+    exam.draw_rules = [DrawRuleRow(category=manual["social"], count=8)]
+    centre.add_child(instance=exam)
+    exam.save_revision().publish()
+    return exam

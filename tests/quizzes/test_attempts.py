@@ -84,6 +84,27 @@ def test_answer_within_the_grace_is_counted(category_test, worker):
     assert attempt.questions.get(position=1).response is True
 
 
+def test_an_older_autosave_arriving_late_keeps_the_newer_answer(practice, worker):
+    attempt = attempt_start(user=worker, quiz=practice)
+
+    newer = answer_save(attempt=attempt, position=1, response=["B"], sequence=5)
+    older = answer_save(attempt=attempt, position=1, response=["A"], sequence=4)
+    repeated = answer_save(attempt=attempt, position=1, response=["A"], sequence=5)
+
+    assert (newer, older, repeated) == (True, False, False)
+    assert attempt.questions.get(position=1).response == ["B"]
+
+
+def test_the_submitted_form_overrides_any_autosave(practice, worker):
+    attempt = attempt_start(user=worker, quiz=practice)
+    answer_save(attempt=attempt, position=1, response=["B"], sequence=10**12)
+
+    final = answer_save(attempt=attempt, position=1, response=["C"])
+
+    assert final is True
+    assert attempt.questions.get(position=1).response == ["C"]
+
+
 def test_second_submit_grades_nothing_more(practice, worker):
     attempt = attempt_start(user=worker, quiz=practice)
     first = attempt_submit(attempt=attempt)

@@ -1,6 +1,7 @@
 """The bank in the Wagtail admin: trainers edit, managers read, checks on the server."""
 
 import io
+import re
 
 import openpyxl
 from django.urls import reverse
@@ -222,3 +223,136 @@ def test_an_oversized_upload_is_refused_unread(client, manual, trainer, settings
 
     assert "文件太大" in response.content.decode()
     assert not Question.objects.exists()
+
+
+def _stem_link(html, question) -> str:
+    """The href the list puts on a question's stem."""
+    stem = re.escape(question.current.stem[:20])
+    return re.search(rf'<a href="([^"]+)"[^>]*>\s*{stem}', html).group(1)
+
+
+def test_the_stem_opens_the_editor_for_a_trainer(client, bank, trainer):
+    client.force_login(trainer)
+    html = client.get(reverse("questions:index")).content.decode()
+
+    url = _stem_link(html, bank["single"])
+
+    assert url == reverse("questions:edit", args=[bank["single"].pk])
+    assert client.get(url).status_code == 200
+
+
+def test_the_stem_opens_a_read_only_view_for_a_manager(
+    client, manual, bank, centre_manager
+):
+    question = bank["multi"]
+    client.force_login(centre_manager)
+    html = client.get(reverse("questions:index")).content.decode()
+
+    url = _stem_link(html, question)
+    page = client.get(url).content.decode()
+
+    assert url == reverse("questions:inspect", args=[question.pk])
+    assert question.current.stem in page
+    assert "A. 户口簿" in page and "AB" in page and "结婚照不需要。" in page
+    assert reverse("questions:edit", args=[question.pk]) not in page
+
+
+def test_a_manager_cannot_edit_a_question_on_the_server(
+    client, manual, bank, centre_manager
+):
+    question = bank["single"]
+    client.force_login(centre_manager)
+    url = reverse("questions:edit", args=[question.pk])
+
+    opened = client.get(url)
+    posted = client.post(url, _form(manual["dibao"], stem="经理改的题干"))
+
+    assert opened.status_code in (302, 403)
+    assert posted.status_code in (302, 403)
+    question.refresh_from_db()
+    assert question.current.stem != "经理改的题干"
+    assert question.versions.count() == 1
+
+
+def test_the_bank_list_costs_the_same_queries_with_more_questions(
+    client, manual, bank, trainer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from quizzes.services import question_save
+
+    client.force_login(trainer)
+    url = reverse("questions:index")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        return len(captured)
+
+    queries()
+    few = queries()
+    for n in range(5):
+        question_save(
+            question=None,
+            item=manual["youhui"],
+            qtype="judge",
+            stem=f"新增判断题{n}",
+            options=[],
+            answer=True,
+        )
+    assert queries() == few
+
+
+def _workbook(response):
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def _width(sheet, header) -> float:
+    headers = [cell.value for cell in sheet[1]]
+    letter = openpyxl.utils.get_column_letter(headers.index(header) + 1)
+    return sheet.column_dimensions[letter].width
+
+
+def test_the_template_has_a_questions_sheet_and_filling_notes(client, manual, trainer):
+    client.force_login(trainer)
+
+    book = _workbook(client.get(reverse("questions:template")))
+
+    assert book.sheetnames == ["题目", "填写说明"]
+    assert [c.value for c in book["题目"][1]] == COLUMNS
+    notes = {row[0]: row[1:] for row in book["填写说明"].iter_rows(values_only=True)}
+    assert set(COLUMNS) <= set(notes)
+    assert "ACD" in notes["正确答案"][0] and notes["正确答案"][1] == "B"
+    assert all(_width(book["题目"], column) >= 8 for column in COLUMNS)
+    assert _width(book["题目"], "题干") >= 40
+
+
+def test_a_filled_in_template_imports(client, manual, trainer):
+    client.force_login(trainer)
+    book = _workbook(client.get(reverse("questions:template")))
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(
+        题型="判断", 题干="外区户籍可以申请低保。", 正确答案="错", 事项编码="T-01"
+    )
+    book["题目"].append([row[c] for c in COLUMNS])
+    upload = io.BytesIO()
+    book.save(upload)
+    upload.seek(0)
+    upload.name = "题库模板.xlsx"
+
+    preview = client.post(
+        reverse("questions:import"), {"fmt": "template", "file": upload}
+    )
+
+    assert "检查通过" in preview.content.decode()
+
+
+def test_the_export_columns_are_wide_enough_to_read(client, manual, bank, trainer):
+    client.force_login(trainer)
+
+    sheet = _workbook(client.get(reverse("questions:export")))["题目"]
+
+    longest = max(len(q.current.stem) for q in bank.values())
+    assert _width(sheet, "题干") >= 2 * longest
+    assert _width(sheet, "事项编码") >= 8

@@ -1,10 +1,12 @@
+import datetime
 import json
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 
 from quizzes.models import Attempt
-from quizzes.services import attempt_start
+from quizzes.services import attempt_start, attempt_submit
 
 
 def _start(client, quiz):
@@ -58,7 +60,7 @@ def test_autosaved_answer_is_shown_again_on_resume(client, practice, worker):
     )
     html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
 
-    assert saved.json() == {"ok": True}
+    assert saved.json() == {"ok": True, "stale": False}
     assert f'name="q{judge.position}" value="false" checked' in html
 
 
@@ -67,10 +69,10 @@ def test_two_submit_requests_yield_one_graded_attempt(client, practice, worker):
     attempt = _start(client, practice)
     url = reverse("quizzes:submit", args=[attempt.token])
 
-    client.post(url, {})
+    client.post(url, {"confirmed": "1"})
     attempt.refresh_from_db()
     graded_at = attempt.submitted_at
-    client.post(url, {f"q{n}": "A" for n in range(1, 6)})
+    client.post(url, {"confirmed": "1", **{f"q{n}": "A" for n in range(1, 6)}})
 
     attempt.refresh_from_db()
     assert attempt.submitted_at == graded_at
@@ -80,7 +82,7 @@ def test_two_submit_requests_yield_one_graded_attempt(client, practice, worker):
 def test_review_links_land_on_the_condition_tested(client, practice, bank, worker):
     client.force_login(worker)
     attempt = _start(client, practice)
-    client.post(reverse("quizzes:submit", args=[attempt.token]), {})
+    client.post(reverse("quizzes:submit", args=[attempt.token]), {"confirmed": "1"})
 
     html = client.get(reverse("quizzes:result", args=[attempt.token])).content.decode()
 
@@ -124,3 +126,146 @@ def test_form_submit_without_javascript_is_graded(client, practice, worker):
 
     attempt.refresh_from_db()
     assert attempt.percent == 100.0 and attempt.perfect
+
+
+def test_a_late_autosave_is_acknowledged_as_stale(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    judge = next(
+        r for r in attempt.questions.all() if r.version.question.qtype == "judge"
+    )
+    url = reverse("quizzes:answer", args=[attempt.token])
+
+    def save(response, seq):
+        body = {"position": judge.position, "response": response, "seq": seq}
+        return client.post(url, json.dumps(body), content_type="application/json")
+
+    newer = save(True, 1_700_000_000_005)
+    older = save(False, 1_700_000_000_004)
+
+    assert newer.json() == {"ok": True, "stale": False}
+    assert older.json() == {"ok": True, "stale": True}
+    judge.refresh_from_db()
+    assert judge.response is True
+    html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
+    assert 'data-seq="1700000000005"' in html
+
+
+def test_an_autosave_after_submitting_says_not_to_retry(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    attempt_submit(attempt=attempt)
+
+    refused = client.post(
+        reverse("quizzes:answer", args=[attempt.token]),
+        json.dumps({"position": 1, "response": ["A"], "seq": 1}),
+        content_type="application/json",
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["retry"] is False
+    assert "已交卷" in refused.json()["message"]
+
+
+def test_a_saved_ordering_answer_is_shown_again_on_resume(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    ordering = next(
+        r for r in attempt.questions.all() if r.version.question.qtype == "ordering"
+    )
+    client.post(
+        reverse("quizzes:answer", args=[attempt.token]),
+        json.dumps({"position": ordering.position, "response": ["s2", "s1"]}),
+        content_type="application/json",
+    )
+
+    html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
+
+    def chosen_rank(step):
+        select = re.search(
+            rf'<select name="q{ordering.position}_rank_{step}".*?</select>', html, re.S
+        ).group(0)
+        return re.findall(r'value="(\d)" selected', select)
+
+    assert chosen_rank("s2") == ["1"]
+    assert chosen_rank("s1") == ["2"]
+
+
+def test_one_tap_with_blank_questions_asks_before_handing_in(
+    client, manual, bank, worker
+):
+    from quizzes.models import AnnualExamPage, DrawRuleRow, QuizIndexPage
+
+    centre = QuizIndexPage(title="测验中心", slug="ceyan")
+    manual["root"].add_child(instance=centre)
+    exam = AnnualExamPage(title="年度考试", slug="kaoshi")
+    exam.draw_rules = [DrawRuleRow(category=manual["social"], count=8)]
+    centre.add_child(instance=exam)
+    client.force_login(worker)
+    attempt = _start(client, exam)
+    judge = next(
+        r for r in attempt.questions.all() if r.version.question.qtype == "judge"
+    )
+    submit = reverse("quizzes:submit", args=[attempt.token])
+
+    asked = client.post(submit, {f"q{judge.position}": "false"})
+    attempt.refresh_from_db()
+    page = client.get(asked["Location"]).content.decode()
+
+    assert attempt.status == "open"
+    judge.refresh_from_db()
+    assert judge.response is False
+    assert "还有 7 题未作答（共 8 题）" in page
+    assert "这是您最后一次作答机会" in page
+    assert 'name="confirmed" value="1"' in page
+
+    client.post(submit, {"confirmed": "1"})
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted"
+
+
+def _start_button(html) -> str:
+    return re.search(r"<button[^>]*data-start[^>]*>.*?</button>", html, re.S).group(0)
+
+
+def test_during_the_cool_down_start_is_disabled_until_a_stated_time(
+    client, category_test, worker
+):
+    started = timezone.now()
+    attempt_submit(attempt=attempt_start(user=worker, quiz=category_test, now=started))
+    client.force_login(worker)
+
+    html = client.get(category_test.url).content.decode()
+
+    ready = timezone.localtime(started + datetime.timedelta(minutes=30))
+    assert "disabled" in _start_button(html)
+    assert f"请于 {ready:%H:%M} 后再试" in html
+    assert client.post(category_test.url).status_code == 302
+    assert Attempt.objects.filter(user=worker).count() == 1
+
+
+def test_with_no_attempts_left_or_the_quiz_closed_start_is_disabled(
+    client, category_test, worker
+):
+    category_test.max_attempts = 1
+    category_test.min_minutes_between = 0
+    category_test.save()
+    attempt_submit(attempt=attempt_start(user=worker, quiz=category_test))
+    client.force_login(worker)
+
+    used_up = client.get(category_test.url).content.decode()
+    category_test.max_attempts = None
+    category_test.closes_at = timezone.now() - datetime.timedelta(days=1)
+    category_test.save()
+    closed = client.get(category_test.url).content.decode()
+
+    assert "disabled" in _start_button(used_up)
+    assert "已用完本测验的作答次数" in used_up
+    assert "disabled" in _start_button(closed)
+    assert "本测验已于" in closed and "截止" in closed
+
+
+def test_an_open_quiz_with_attempts_left_can_be_started(client, category_test, worker):
+    client.force_login(worker)
+    html = client.get(category_test.url).content.decode()
+    assert "disabled" not in _start_button(html)

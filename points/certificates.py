@@ -127,8 +127,20 @@ def fill(text: str, values: dict) -> str:
 # ----------------------------------------------------------------- rendering
 
 
-def verify_url(serial: str) -> str:
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+def site_url(request=None) -> str:
+    """The address a certificate's QR code and link point to.
+
+    With a request at hand, the scheme and host the person is using, so that a
+    certificate fetched from http://127.0.0.1:9000 says 9000; without one (bulk
+    runs in the background worker), the configured WAGTAILADMIN_BASE_URL.
+    """
+    if request is not None:
+        return f"{request.scheme}://{request.get_host()}"
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def verify_url(serial: str, base_url: str | None = None) -> str:
+    base = (base_url or site_url()).rstrip("/")
     return base + reverse("points:verify", args=[serial])
 
 
@@ -160,7 +172,7 @@ def image_url(image, spec: str) -> str:
     return "file://" + rendition.file.path
 
 
-def pages_for(certificates) -> list[Page]:
+def pages_for(certificates, base_url: str | None = None) -> list[Page]:
     from points.models import CertificateTemplate
 
     templates = {
@@ -170,7 +182,7 @@ def pages_for(certificates) -> list[Page]:
     pages = []
     for certificate in certificates:
         template = templates.get(certificate.kind)
-        url = verify_url(certificate.serial)
+        url = verify_url(certificate.serial, base_url)
         pages.append(
             Page(
                 certificate=certificate,
@@ -187,10 +199,13 @@ def pages_for(certificates) -> list[Page]:
     return pages
 
 
-def certificates_html(certificates) -> str:
+def certificates_html(certificates, base_url: str | None = None) -> str:
     return render_to_string(
         "points/certificates/certificate.html",
-        {"pages": pages_for(certificates), "font": settings.CERTIFICATE_FONT_FAMILY},
+        {
+            "pages": pages_for(certificates, base_url),
+            "font": settings.CERTIFICATE_FONT_FAMILY,
+        },
     )
 
 
@@ -201,8 +216,8 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf(optimize_images=True, dpi=200)
 
 
-def certificate_pdf(certificate) -> bytes:
-    return render_pdf(certificates_html([certificate]))
+def certificate_pdf(certificate, base_url: str | None = None) -> bytes:
+    return render_pdf(certificates_html([certificate], base_url))
 
 
 def seal_svg(issuer: str, font: str) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learning.selectors import staff_visible_to
-from points.certificates import normalise_serial, transcript_pdf
+from points.certificates import normalise_serial, site_url, transcript_pdf
 from points.forms import AppealForm
 from points.models import Adjustment, Certificate
 from points.selectors import (
@@ -97,7 +97,9 @@ def certificate_download(request, serial: str):
     if not may_see_holder(request.user, certificate.user_id):
         raise PermissionDenied
     try:
-        content = certificate_pdf_for(certificate=certificate)
+        content = certificate_pdf_for(
+            certificate=certificate, base_url=site_url(request)
+        )
     except PointsActionRefused as exc:
         return render(
             request,

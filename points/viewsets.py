@@ -581,13 +581,16 @@ class CertificateViewSet(ModelViewSet):
         return redirect("certificates:inspect", new.pk)
 
     def pdf_view(self, request, pk):
+        from points.certificates import site_url
         from points.views import pdf_response
 
         certificate = self._get(request, pk)
         if not request.user.has_perm("points.view_certificate"):
             raise PermissionDenied
         try:
-            content = certificate_pdf_for(certificate=certificate)
+            content = certificate_pdf_for(
+                certificate=certificate, base_url=site_url(request)
+            )
         except PointsActionRefused as exc:
             messages.error(request, str(exc))
             return redirect("certificates:inspect", pk)

@@ -272,8 +272,11 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
     return certificate
 
 
-def certificate_pdf_for(*, certificate: Certificate) -> bytes:
-    """The PDF to hand out; refused once the certificate is revoked."""
+def certificate_pdf_for(
+    *, certificate: Certificate, base_url: str | None = None
+) -> bytes:
+    """The PDF to hand out; refused once the certificate is revoked. Its QR code
+    points to base_url (the address in use), else to the configured site."""
     _require(
         certificate.revoked_at is None,
         MSG_REVOKED_DOWNLOAD,
@@ -281,7 +284,7 @@ def certificate_pdf_for(*, certificate: Certificate) -> bytes:
         when=_local(certificate.revoked_at),
         reason=certificate.revoke_reason,
     )
-    return paper.certificate_pdf(certificate)
+    return paper.certificate_pdf(certificate, base_url)
 
 
 def _visible(actor, user) -> bool:

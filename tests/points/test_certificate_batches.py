@@ -26,7 +26,7 @@ from points.services import (
     points_award,
 )
 from tests.factories import StaffFactory
-from tests.points.pdf import page_count, pdf_text
+from tests.points.pdf import page_count, pdf_text, qr_codes
 
 LAST_YEAR = timezone.localdate().year - 1
 
@@ -53,6 +53,7 @@ def _unzip(batch):
 
 
 @pytest.mark.django_db
+@override_settings(WAGTAILADMIN_BASE_URL="https://xuetang.example.cn")
 def test_a_bulk_run_issues_every_certificate_once_and_zips_them(
     org, centre_manager, django_capture_on_commit_callbacks
 ):
@@ -71,6 +72,10 @@ def test_a_bulk_run_issues_every_certificate_once_and_zips_them(
     assert (batch.status, batch.done, batch.total, batch.issued) == ("done", 5, 5, 5)
     pdf, rows = _unzip(batch)
     assert page_count(pdf) == 5
+    # No request in the background: links use the configured site address.
+    site = "https://xuetang.example.cn/verify/"
+    assert qr_codes(pdf, page=1)[0].startswith(site)
+    assert all(r[-1].startswith(site) for r in rows[1:])
     text = pdf_text(pdf)
     assert all(p.name in text for p in people)
     assert sorted(r[1] for r in rows[1:]) == sorted(p.name for p in people)

@@ -104,6 +104,34 @@ def test_the_qr_code_decodes_to_the_verify_page(certificate):
     assert verify_url(certificate.serial).endswith(f"/verify/{certificate.serial}/")
 
 
+def test_a_certificate_fetched_on_another_port_points_there(
+    client, holder, certificate, centre_manager
+):
+    client.force_login(holder)
+    mine = client.get(
+        reverse("points:certificate_pdf", args=[certificate.serial]),
+        HTTP_HOST="127.0.0.1:9000",
+    )
+    expected = f"http://127.0.0.1:9000/verify/{certificate.serial}/"
+    assert qr_codes(mine.content) == [expected]
+    assert expected in pdf_text(mine.content).replace(" ", "")
+
+    client.force_login(centre_manager)
+    admin = client.get(
+        reverse("certificates:pdf", args=[certificate.pk]),
+        HTTP_HOST="localhost:8123",
+    )
+    assert qr_codes(admin.content) == [
+        f"http://localhost:8123/verify/{certificate.serial}/"
+    ]
+
+
+@override_settings(WAGTAILADMIN_BASE_URL="https://xuetang.example.cn/")
+def test_without_a_request_the_configured_address_is_used(certificate):
+    pdf = certificate_pdf(certificate)
+    assert qr_codes(pdf) == [f"https://xuetang.example.cn/verify/{certificate.serial}/"]
+
+
 def test_the_hours_certificate_states_the_years_hours(worker):
     year = timezone.localdate().year - 1
     points_award(

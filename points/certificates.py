@@ -7,6 +7,7 @@ without it, because WeasyPrint would otherwise print empty boxes silently.
 import datetime
 import secrets
 import string
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,19 +17,29 @@ from django.urls import reverse
 # Crockford's alphabet: no I, L, O or U to misread on paper.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SERIAL_RANDOM_CHARS = 12  # 60 random bits: guessing a serial is hopeless
+SERIAL_PREFIX = "GC"
 
 
 def new_serial(year: int) -> str:
     chars = "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_RANDOM_CHARS))
-    return f"GC{year % 100:02d}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+    return f"{SERIAL_PREFIX}{year % 100:02d}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+# What a person reads off paper for a character the alphabet leaves out.
+_MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def normalise_serial(text: str) -> str:
-    """What a person typed from paper: any case, spaces, O for 0, I/L for 1."""
-    cleaned = text.strip().upper().replace(" ", "")
-    head, _sep, tail = cleaned.partition("-")
-    tail = tail.replace("O", "0").replace("I", "1").replace("L", "1")
-    return f"{head}-{tail}" if tail else head
+    """The printed serial for what a person typed: any case, full- or half-width,
+    with hyphens, spaces or neither, O for 0 and I/L for 1. Text that cannot be
+    a serial comes back as its letters and digits, to be reported not found."""
+    typed = unicodedata.normalize("NFKC", text).upper()
+    chars = "".join(c for c in typed if c.isascii() and c.isalnum())
+    size = len(SERIAL_PREFIX) + 2 + SERIAL_RANDOM_CHARS
+    if len(chars) != size or not chars.startswith(SERIAL_PREFIX):
+        return chars
+    body = chars[len(SERIAL_PREFIX) :].translate(_MISREAD)
+    return f"{SERIAL_PREFIX}{body[:2]}-{body[2:6]}-{body[6:10]}-{body[10:]}"
 
 
 # -------------------------------------------------------------------- status

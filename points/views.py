@@ -121,11 +121,13 @@ def verify(request, serial: str = ""):
     certificate, the dates and the status are shown."""
     typed = request.GET.get("serial", "")
     if typed and not serial:
-        return redirect("points:verify", normalise_serial(typed))
+        wanted = normalise_serial(typed)
+        if wanted:
+            return redirect("points:verify", wanted)
     view = None
     if serial:
         wanted = normalise_serial(serial)
-        if wanted != serial:
+        if wanted and wanted != serial:
             return redirect("points:verify", wanted)
         found = Certificate.objects.filter(serial=serial).first()
         view = certificate_state(found) if found else None

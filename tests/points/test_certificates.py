@@ -14,6 +14,7 @@ from manuals.models import RestudyTask
 from points.certificates import (
     STATUS_LABELS,
     certificate_pdf,
+    normalise_serial,
     render_pdf,
     verify_url,
 )
@@ -197,6 +198,47 @@ def test_an_unknown_serial_is_not_found_and_typing_mistakes_are_forgiven(
     typed = certificate.serial.lower().replace("0", "o")
     found = client.get(reverse("points:verify_form"), {"serial": typed}, follow=True)
     assert "欧阳晓燕" in found.content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "GC26 7K2M QX4P 91TB",
+        "gc267k2mqx4p91tb",
+        "GC26-7K2M-QX4P-9ITB",
+        " gc26 7k2m-qx4p 9ltb ",
+        "ＧＣ２６－７Ｋ２Ｍ－ＱＸ４Ｐ－９１ＴＢ",
+    ],
+)
+def test_a_typed_serial_becomes_the_printed_one(typed):
+    assert normalise_serial(typed) == "GC26-7K2M-QX4P-91TB"
+
+
+def test_the_verify_form_finds_a_serial_typed_with_spaces_or_without_hyphens(
+    client, certificate
+):
+    compact = certificate.serial.replace("-", "")
+    canonical = reverse("points:verify", args=[certificate.serial])
+    for typed in (
+        certificate.serial.replace("-", " "),
+        compact.lower(),
+        compact[:4] + " " + compact[4:].replace("0", "O").replace("1", "I"),
+    ):
+        response = client.get(reverse("points:verify_form"), {"serial": typed})
+        assert (response.status_code, response.url) == (302, canonical), typed
+        assert "欧阳晓燕" in client.get(response.url).content.decode()
+    typed_in_the_address = client.get(
+        reverse("points:verify", args=[compact.lower()]), follow=True
+    )
+    assert typed_in_the_address.redirect_chain[-1][0] == canonical
+
+
+def test_the_verify_form_treats_nonsense_as_not_found(client):
+    response = client.get(reverse("points:verify_form"), {"serial": "  /?  "})
+    assert response.status_code == 200
+    response = client.get(reverse("points:verify_form"), {"serial": "abc/def"})
+    assert response.url == reverse("points:verify", args=["ABCDEF"])
+    assert client.get(response.url).status_code == 404
 
 
 def test_serials_are_long_random_and_unique(holder, worker):

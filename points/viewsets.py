@@ -1,3 +1,5 @@
+import io
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, OuterRef, Subquery
 from django.db.models.functions import Cast
@@ -43,6 +45,8 @@ from points.services import (
     appeal_decide,
     attendance_import,
     attendance_template,
+    batch_withdrawn,
+    certificate_batch_archive,
     certificate_batch_start,
     certificate_pdf_for,
     certificate_reissue,
@@ -676,7 +680,7 @@ class BatchInspectView(generic.InspectView):
         stale = batch.status in (batch.Status.QUEUED, batch.Status.RUNNING) and (
             batch.heartbeat_at or batch.requested_at
         ) < timezone.now() - datetime.timedelta(minutes=2)
-        context.update(batch=batch, stale=stale)
+        context.update(batch=batch, stale=stale, withdrawn=batch_withdrawn(batch=batch))
         return context
 
 
@@ -728,11 +732,8 @@ class CertificateBatchViewSet(ModelViewSet):
         batch = self._get(request, pk)
         if not batch.archive:
             raise Http404
-        return FileResponse(
-            batch.archive.open("rb"),
-            as_attachment=True,
-            filename=batch.archive.name.rsplit("/", 1)[-1],
-        )
+        filename, content = certificate_batch_archive(batch=batch)
+        return FileResponse(io.BytesIO(content), as_attachment=True, filename=filename)
 
     def resume_view(self, request, pk):
         batch = self._get(request, pk)

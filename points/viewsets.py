@@ -1,5 +1,6 @@
 import io
 
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, OuterRef, Subquery
 from django.db.models.functions import Cast
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldRowPanel, InlinePanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
@@ -35,6 +37,7 @@ from points.models import (
     CertificateTemplate,
     LedgerEntry,
     OfflineTraining,
+    Rule,
     RulebookVersion,
 )
 from points.services import (
@@ -89,6 +92,22 @@ class LedgerInspectView(generic.InspectView):
         return entry
 
 
+def _rule_choices():
+    """Each rule code once, by the name the newest version gives it."""
+    names = dict(
+        Rule.objects.order_by("version__effective_from").values_list("code", "name")
+    )
+    return sorted(names.items(), key=lambda choice: choice[1])
+
+
+class LedgerFilterSet(WagtailFilterSet):
+    rule_code = django_filters.ChoiceFilter(label=_("规则"), choices=_rule_choices)
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["year", "month", "rule_code", "kind"]
+
+
 class LedgerViewSet(ModelViewSet):
     """积分流水: read-only; corrections are reversing entries posted by services."""
 
@@ -102,7 +121,7 @@ class LedgerViewSet(ModelViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     form_fields = ["reason"]  # never shown: the permission policy only allows viewing
-    list_filter = ["year", "month", "rule_code", "kind"]
+    filterset_class = LedgerFilterSet
     search_fields = ["user__name", "user__username", "reason"]
     search_backend_name = None
     ordering = ["-occurred_at", "-pk"]
@@ -111,10 +130,35 @@ class LedgerViewSet(ModelViewSet):
         "reason",
         "points",
         "hours",
-        "rule_code",
+        Column("rule", label=_("规则"), accessor="rule.name"),
         DateColumn("occurred_at", label=_("发生时间")),
     ]
-    list_export = ["user", "rule_code", "points", "hours", "reason", "occurred_at"]
+    list_export = [
+        "user",
+        "rule",
+        "get_kind_display",
+        "points",
+        "hours",
+        "reason",
+        "occurred_at",
+    ]
+    export_headings = {"get_kind_display": _("类型")}
+    export_filename = "积分流水"
+    inspect_view_fields = [
+        "user",
+        "rule",
+        "kind",
+        "points",
+        "nominal_points",
+        "hours",
+        "reason",
+        "year",
+        "month",
+        "occurred_at",
+        "posted_at",
+        "author",
+        "reverses",
+    ]
 
 
 # ------------------------------------------------------------- adjustments

@@ -10,6 +10,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
+from learning.columns import LocalDateColumn, YesNoColumn
 from learning.forms import StaffMemberForm
 from learning.imports import import_in_two_steps
 from learning.models import StaffMember
@@ -123,7 +124,8 @@ class StaffViewSet(ModelViewSet):
         Column("org_unit", label=_("所属单位")),
         "position",
         Column("role_text", label=_("角色"), accessor="role_text"),
-        "is_active",
+        LocalDateColumn("hired_on", label=_("入职日期"), sort_key="hired_on"),
+        YesNoColumn("is_active", label=_("在职"), sort_key="is_active"),
     ]
     list_export = ["username", "name", "phone", "org_unit", "position", "hired_on"]
     edit_handler = ObjectList(

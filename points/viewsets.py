@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldRowPanel, InlinePanel, ObjectList
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from learning.columns import LocalDateColumn
 from learning.imports import import_in_two_steps
 from learning.selectors import staff_visible_to
 from learning.viewsets import _download
@@ -131,7 +132,7 @@ class LedgerViewSet(ModelViewSet):
         "points",
         "hours",
         Column("rule", label=_("规则"), accessor="rule.name"),
-        DateColumn("occurred_at", label=_("发生时间")),
+        LocalDateColumn("occurred_at", label=_("发生时间")),
     ]
     list_export = [
         "user",
@@ -255,7 +256,7 @@ class AdjustmentViewSet(ModelViewSet):
         Column("rule", label=_("规则")),
         "status",
         Column("proposed_by", label=_("提出人")),
-        DateColumn("proposed_at", label=_("提出时间")),
+        LocalDateColumn("proposed_at", label=_("提出时间")),
     ]
 
     def get_urlpatterns(self):
@@ -378,7 +379,7 @@ class OfflineTrainingViewSet(ModelViewSet):
     search_backend_name = None
     list_display = [
         "name",
-        DateColumn("held_on", label=_("日期")),
+        LocalDateColumn("held_on", label=_("日期")),
         Column("attendees", label=_("签到人次")),
         Column("imported_by", label=_("导入人")),
     ]
@@ -471,7 +472,7 @@ class RulebookViewSet(ModelViewSet):
     add_to_admin_menu = False
     list_display = [
         "name",
-        DateColumn("effective_from", label=_("生效日期")),
+        LocalDateColumn("effective_from", label=_("生效日期")),
         "annual_target",
         "pass_points",
     ]
@@ -576,8 +577,8 @@ class CertificateViewSet(ModelViewSet):
         "holder_name",
         "title",
         "unit_name",
-        DateColumn("issued_at", label=_("颁发时间")),
-        DateColumn("revoked_at", label=_("撤销时间")),
+        LocalDateColumn("issued_at", label=_("颁发时间")),
+        LocalDateColumn("revoked_at", label=_("撤销时间")),
     ]
 
     def get_urlpatterns(self):
@@ -749,7 +750,7 @@ class CertificateBatchViewSet(ModelViewSet):
         "done",
         "total",
         "issued",
-        DateColumn("requested_at", label=_("发起时间")),
+        LocalDateColumn("requested_at", label=_("发起时间")),
     ]
 
     def get_urlpatterns(self):

@@ -73,7 +73,7 @@ def test_managers_read_rule_names_in_the_ledger_and_approvals(
 
     ledger = visible_text(client.get(reverse("ledger:index")))
     assert "规则" in ledger and "年度考试合格" in ledger
-    assert "规则: 年度考试合格" in visible_text(client.get(pages[1]))
+    assert "规则： 年度考试合格" in visible_text(client.get(pages[1]))
     assert "年度考试合格" in visible_text(client.get(pages[2]))
 
 

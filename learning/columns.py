@@ -26,13 +26,15 @@ class YesNoColumn(Column):
         return YES if value else NO
 
 
-class LocalDateColumn(Column):
+def date_text(value) -> str:
     """A date as 2017-01-01, a moment as 2026-11-30 14:05 in local time."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    return f"{value:%Y-%m-%d}"
 
+
+class LocalDateColumn(Column):
     def get_value(self, instance):
-        value = super().get_value(instance)
-        if not value:
-            return ""
-        if isinstance(value, datetime.datetime):
-            return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
-        return f"{value:%Y-%m-%d}"
+        return date_text(super().get_value(instance))

@@ -1,6 +1,8 @@
 import django_filters
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -10,7 +12,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
-from learning.columns import LocalDateColumn, YesNoColumn
+from learning.columns import NO, YES, LocalDateColumn, YesNoColumn, date_text
 from learning.forms import StaffMemberForm
 from learning.imports import import_in_two_steps
 from learning.models import StaffMember
@@ -50,17 +52,11 @@ class StaffFilterSet(WagtailFilterSet):
         return queryset.filter(org_unit__path__startswith=value.path)
 
 
-class ScopedObjectMixin:
-    """Refuse any single staff member outside the user's subtree."""
-
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
-        action = getattr(self, "permission_required", "view")
-        if not staff_permission_policy.user_has_permission_for_instance(
-            self.request.user, action, obj
-        ):
-            raise PermissionDenied
-        return obj
+def _scoped(request):
+    """The staff this admin user may see: their own subtree, themselves included."""
+    return staff_permission_policy.instances_user_has_permission_for(
+        request.user, "view"
+    )
 
 
 class StaffIndexView(generic.IndexView):
@@ -92,12 +88,45 @@ class StaffIndexView(generic.IndexView):
         return buttons
 
 
-class StaffEditView(ScopedObjectMixin, generic.EditView):
-    pass
+# Every view of one staff member looks them up among the staff the admin user
+# may see: anyone outside their subtree is not found, whichever view asks.
 
 
-class StaffInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
+class StaffEditView(generic.EditView):
+    def get_queryset(self):
+        return _scoped(self.request)
+
+
+class StaffInspectView(generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(_scoped(self.request), pk=unquote(str(self.pk)))
+
+    def get_field_label(self, field_name, field):
+        if field_name == "groups":
+            return _("角色")
+        return super().get_field_label(field_name, field)
+
+    def get_groups_display_value(self):
+        return self.object.role_text
+
+    def get_is_active_display_value(self):
+        return YES if self.object.is_active else NO
+
+    def get_hired_on_display_value(self):
+        return date_text(self.object.hired_on)
+
+    def get_last_login_display_value(self):
+        return date_text(self.object.last_login) or _("从未登录")
+
+
+class StaffHistoryView(generic.HistoryView):
+    def get_base_object_queryset(self):
+        return _scoped(self.request)
+
+
+class StaffUsageView(generic.UsageView):
+    def get_base_object_queryset(self):
+        return _scoped(self.request)
 
 
 class StaffViewSet(ModelViewSet):
@@ -111,7 +140,20 @@ class StaffViewSet(ModelViewSet):
     index_view_class = StaffIndexView
     edit_view_class = StaffEditView
     inspect_view_class = StaffInspectView
+    history_view_class = StaffHistoryView
+    usage_view_class = StaffUsageView
     inspect_view_enabled = True
+    inspect_view_fields = [
+        "username",
+        "name",
+        "phone",
+        "org_unit",
+        "position",
+        "groups",
+        "hired_on",
+        "is_active",
+        "last_login",
+    ]
     copy_view_enabled = False
     search_fields = ["username", "name", "phone"]
     search_backend_name = None

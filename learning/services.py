@@ -16,6 +16,7 @@ from learning.roster import (
     TableFileError,
     read_table,
 )
+from learning.tables import xlsx_bytes
 
 
 def roles_sync() -> None:
@@ -214,7 +215,8 @@ def roster_export(*, actor, fmt: str) -> bytes:
         queryset=staff_visible_to(user=actor).order_by("org_unit__path", "username")
     )
     if fmt == "xlsx":
-        return dataset.export("xlsx")
+        dataset.title = "花名册"
+        return xlsx_bytes(dataset)
     return ("\ufeff" + dataset.export("csv")).encode("utf-8")
 
 
@@ -228,7 +230,7 @@ def roster_template(*, fmt: str) -> bytes:
     notes = tablib.Dataset(headers=["列", "说明"], title="填写说明")
     for column, note in ROSTER_COLUMN_NOTES:
         notes.append([column, str(note)])
-    return tablib.Databook([sheet, notes]).export("xlsx")
+    return xlsx_bytes(sheet, notes)
 
 
 ROSTER_COLUMN_NOTES = [

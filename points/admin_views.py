@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
 from learning.selectors import org_units_visible_to
+from learning.tables import xlsx_bytes
 from learning.viewsets import _download
 from points.ranking import PERIOD_KINDS, Period, period_is_over
 from points.selectors import freeze_for, ranking_list, team_ranking
@@ -95,7 +96,7 @@ def ranking_view(request):
         if request.GET.get("format") == "xlsx":
             sheet = tablib.Dataset(*rows, headers=headers, title="排名")
             name = f"积分排名-{c['unit'].name}-{period.label}.xlsx"
-            return _download(sheet.export("xlsx"), name, "xlsx")
+            return _download(xlsx_bytes(sheet), name, "xlsx")
     return render(request, "points/admin/ranking.html", context)
 
 

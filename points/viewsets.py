@@ -20,7 +20,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from learning.columns import LocalDateColumn
 from learning.imports import import_in_two_steps
 from learning.selectors import staff_visible_to
-from learning.viewsets import _download
+from learning.viewsets import FittedSpreadsheetExportMixin, _download
 from points.forms import (
     AdjustmentForm,
     AppealDecisionForm,
@@ -74,7 +74,7 @@ def _about_visible_staff(request, model, pk):
 # ------------------------------------------------------------------ ledger
 
 
-class LedgerIndexView(generic.IndexView):
+class LedgerIndexView(FittedSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         visible = staff_visible_to(user=self.request.user).values("pk")
         return (

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from learning.tables import xlsx_bytes
 from points import certificates as paper
 from points.models import (
     Balance,
@@ -525,7 +526,7 @@ def _zip(name: str, pdf: bytes | None, certificates: list[Certificate]) -> bytes
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         if pdf is not None:
             archive.writestr(f"{name}.pdf", pdf)
-        archive.writestr(SERIAL_SHEET, sheet.export("xlsx"))
+        archive.writestr(SERIAL_SHEET, xlsx_bytes(sheet))
     return buffer.getvalue()
 
 

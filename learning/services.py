@@ -140,6 +140,7 @@ class RosterReport:
     total: int = 0
     new: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     file_error: str = ""
 
@@ -198,6 +199,7 @@ def roster_import(
             report.errors.append(RowError(0, "", str(error.error)))
         report.new = result.totals.get("new", 0)
         report.updated = result.totals.get("update", 0)
+        report.unchanged = result.totals.get("skip", 0)
         report.errors.sort(key=lambda e: (e.row, e.column))
         if not dry_run and not report.ok:
             transaction.set_rollback(True)

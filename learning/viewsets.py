@@ -33,6 +33,9 @@ from learning.tables import Sheet, xlsx_bytes
 
 staff_permission_policy = StaffPermissionPolicy(StaffMember)
 
+MSG_ROSTER_IMPORTED = _(
+    "导入完成：新增 %(new)d 人，更新 %(updated)d 人，%(unchanged)d 人无变化。"
+)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "roster_upload"
 
@@ -268,8 +271,12 @@ class StaffViewSet(ModelViewSet):
             run=lambda **kwargs: roster_import(actor=request.user, **kwargs),
             rejected=RosterRejected,
             done_message=lambda report: (
-                _("导入完成：新增 %(new)d 人，更新 %(updated)d 人。")
-                % {"new": report.new, "updated": report.updated}
+                MSG_ROSTER_IMPORTED
+                % {
+                    "new": report.new,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                }
             ),
             done_url="staff:index",
             template="learning/admin/roster_import.html",

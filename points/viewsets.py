@@ -594,13 +594,28 @@ class CertificateViewSet(ModelViewSet):
         return _about_visible_staff(request, Certificate, pk)
 
     def revoke_view(self, request, pk):
+        """撤销 in two steps: the reason first, then a page that says what
+        revoking does, and only its explicit confirm revokes."""
         if request.method != "POST":
             return redirect("certificates:inspect", pk)
         certificate = self._get(request, pk)
+        if not request.user.has_perm("points.revoke_certificate"):
+            raise PermissionDenied
         form = RevokeForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("撤销证书必须写明原因。"))
             return redirect("certificates:inspect", pk)
+        if not request.POST.get("confirm"):
+            return render(
+                request,
+                "points/admin/revoke_confirm.html",
+                {
+                    "page_title": _("撤销证书"),
+                    "header_title": _("撤销证书"),
+                    "certificate": certificate,
+                    "form": form,
+                },
+            )
         try:
             certificate_revoke(
                 certificate=certificate,

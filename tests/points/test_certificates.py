@@ -30,6 +30,7 @@ from points.services import (
     points_award,
 )
 from tests.factories import StaffFactory
+from tests.points.pages import visible_text
 from tests.points.pdf import embedded_fonts, notdef_count, pdf_text, qr_codes
 
 pytestmark = pytest.mark.django_db
@@ -275,6 +276,28 @@ def test_revoking_needs_a_reason_is_logged_and_stops_downloads(
     client.force_login(centre_manager)
     admin = client.get(reverse("certificates:pdf", args=[certificate.pk]))
     assert admin["Content-Type"].startswith("text/html")
+
+
+def test_revoking_in_the_admin_asks_for_confirmation_first(
+    client, certificate, centre_manager
+):
+    client.force_login(centre_manager)
+    url = reverse("certificates:revoke", args=[certificate.pk])
+
+    asked = client.post(url, {"reason": "冒名参加考试"})
+
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+    text = visible_text(asked)
+    assert certificate.serial in text and "冒名参加考试" in text
+    assert "核验页立即显示“已撤销”" in text and "撤销不能恢复" in text
+    assert "确认撤销" in text
+
+    client.post(url, {"reason": "冒名参加考试", "confirm": "1"})
+
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is not None
+    assert certificate.revoke_reason == "冒名参加考试"
 
 
 def test_the_holder_downloads_their_pdf_and_others_cannot(

@@ -14,6 +14,7 @@ from wagtail.admin.ui.tables import Column
 
 YES = _("是")
 NO = _("否")
+EMPTY = "—"
 
 
 class YesNoColumn(Column):

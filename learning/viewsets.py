@@ -16,7 +16,14 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
-from learning.columns import NO, YES, LocalDateColumn, YesNoColumn, date_text
+from learning.columns import (
+    EMPTY,
+    NO,
+    YES,
+    LocalDateColumn,
+    YesNoColumn,
+    date_text,
+)
 from learning.forms import StaffMemberForm
 from learning.imports import import_in_two_steps
 from learning.models import StaffMember
@@ -138,7 +145,22 @@ class StaffEditView(generic.EditView):
         return _scoped(self.request)
 
 
-class StaffInspectView(generic.InspectView):
+class ChineseInspectMixin:
+    """For an InspectView: empty values as —, yes/no as 是/否, dates and times
+    as learning.columns writes them (Wagtail prints None, True and UTC)."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return EMPTY
+        if isinstance(value, bool):
+            return YES if value else NO
+        if isinstance(value, datetime.date):
+            return date_text(value)
+        return value
+
+
+class StaffInspectView(ChineseInspectMixin, generic.InspectView):
     def get_object(self, queryset=None):
         return get_object_or_404(_scoped(self.request), pk=unquote(str(self.pk)))
 
@@ -149,12 +171,6 @@ class StaffInspectView(generic.InspectView):
 
     def get_groups_display_value(self):
         return self.object.role_text
-
-    def get_is_active_display_value(self):
-        return YES if self.object.is_active else NO
-
-    def get_hired_on_display_value(self):
-        return date_text(self.object.hired_on)
 
     def get_last_login_display_value(self):
         return date_text(self.object.last_login) or _("从未登录")

@@ -20,7 +20,11 @@ from wagtail.admin.widgets.button import HeaderButton
 from learning.columns import LocalDateColumn
 from learning.imports import import_in_two_steps
 from learning.selectors import staff_visible_to
-from learning.viewsets import FittedSpreadsheetExportMixin, _download
+from learning.viewsets import (
+    ChineseInspectMixin,
+    FittedSpreadsheetExportMixin,
+    _download,
+)
 from points.forms import (
     AdjustmentForm,
     AppealDecisionForm,
@@ -85,7 +89,10 @@ class LedgerIndexView(FittedSpreadsheetExportMixin, generic.IndexView):
         )
 
 
-class LedgerInspectView(generic.InspectView):
+class LedgerInspectView(ChineseInspectMixin, generic.InspectView):
+    def get_author_display_value(self):
+        return self.object.author.name if self.object.author else _("系统自动记分")
+
     def get_object(self, queryset=None):
         entry = super().get_object(queryset)
         if not _visible(self.request, entry.user_id):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from learning.roles import Role
+from points.models import LedgerEntry
 from points.services import points_award
 from tests.factories import StaffFactory
 from tests.points.pages import visible_text
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.django_db
 # Names and formats that stay as they are in a Chinese office.
 ALLOWED_WORDS = {"Wagtail", "JavaScript", "Excel", "CSV", "XLSX", "PDF", "Ctrl"}
 ALLOWED_WORDS |= {"Alt", "Shift", "Esc", "GIFT", "Aiken", "Moodle", "GBK", "UTF"}
-REPORTED = ["Pages", "Search all pages", "Moved up", " of ", "True", "False", "之前"]
+REPORTED = ["Pages", "Search all pages", "Moved up", " of ", "True", "False", "None"]
+REPORTED += ["之前"]
 
 
 @pytest.fixture
@@ -45,7 +47,10 @@ def _english(text: str) -> set[str]:
 
 def test_the_main_admin_pages_show_no_english(client, desk, manual, street_manager):
     client.force_login(street_manager)
+    entry = LedgerEntry.objects.get(user=desk)
     pages = [
+        reverse("ledger:inspect", args=[entry.pk]),
+        reverse("staff:inspect", args=[desk.pk]),
         "/admin/",
         reverse("wagtailadmin_explore", args=[manual["root"].pk]),
         reverse("wagtailadmin_explore", args=[manual["social"].pk]),
@@ -77,6 +82,9 @@ def test_dates_and_booleans_read_as_written(client, desk, street_manager):
     assert "入职日期" in staff and "2017-01-02" in staff
     assert re.search(r"在职 .*是", staff)
     assert "2026-03-05 09:30" in ledger
+    entry = LedgerEntry.objects.get(user=desk)
+    inspect = visible_text(client.get(reverse("ledger:inspect", args=[entry.pk])))
+    assert "发生时间 2026-03-05 09:30" in inspect and "经办人 系统自动记分" in inspect
     assert "2017-01-01" in rulebooks
 
 

@@ -116,6 +116,23 @@ class RoleWidget(widgets.Widget):
         return role
 
 
+# What a roster row sets on an existing person (the password only applies to
+# new staff).
+COMPARED_ATTRIBUTES = (
+    "name",
+    "phone",
+    "org_unit_id",
+    "position",
+    "hired_on",
+    "is_active",
+)
+
+
+def _roles_of(user) -> set[str]:
+    """The role groups a person is in, leaving aside others such as 高级培训师."""
+    return {g.name for g in user.groups.all() if role_from_label(g.name)}
+
+
 class StaffResource(resources.ModelResource):
     """The roster columns; every rule breach becomes an error on its row and column."""
 
@@ -164,13 +181,30 @@ class StaffResource(resources.ModelResource):
         self.actor = actor
         self.fields["org_unit"].widget = OrgUnitWidget(org_unit_labels())
         self._visible_pks: set[int] = set()
+        self._before: tuple | None = None
         self._duplicates: dict[str, dict[str, list[int]]] = {}
         self.row_numbers: list[int] = []
 
     def get_queryset(self):
         # Rows are matched against every account so that a 工号 belonging to
         # another unit is reported as such, not mistaken for a new hire.
-        return StaffMember.objects.all()
+        return StaffMember.objects.prefetch_related("groups")
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        self._before = None if new else self._snapshot(instance, _roles_of(instance))
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A person the file describes exactly as they are is left alone and
+        counted 无变化, not 更新; their groups are not rewritten either."""
+        if import_validation_errors or self._before is None:
+            return False
+        role = getattr(instance, "pending_role", None)
+        after = {str(role.label)} if isinstance(role, Role) else set()
+        return self._snapshot(instance, after) == self._before
+
+    @staticmethod
+    def _snapshot(instance, roles: set[str]) -> tuple:
+        return (*(getattr(instance, a) for a in COMPARED_ATTRIBUTES), frozenset(roles))
 
     def dehydrate_role(self, obj):
         labels = obj.role_labels

@@ -17,6 +17,7 @@ from learning.roster import (
     TableFileError,
     read_table,
 )
+from learning.tables import xlsx_bytes
 
 
 def roles_sync() -> None:
@@ -146,6 +147,7 @@ class RosterReport:
     total: int = 0
     new: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     file_error: str = ""
 
@@ -206,6 +208,7 @@ def roster_import(
             report.errors.append(RowError(0, "", str(error.error)))
         report.new = result.totals.get("new", 0)
         report.updated = result.totals.get("update", 0)
+        report.unchanged = result.totals.get("skip", 0)
         report.errors.sort(key=lambda e: (e.row, e.column))
         if not dry_run and not report.ok:
             transaction.set_rollback(True)
@@ -223,7 +226,8 @@ def roster_export(*, actor, fmt: str) -> bytes:
         queryset=staff_visible_to(user=actor).order_by("org_unit__path", "username")
     )
     if fmt == "xlsx":
-        return dataset.export("xlsx")
+        dataset.title = "花名册"
+        return xlsx_bytes(dataset)
     return ("\ufeff" + dataset.export("csv")).encode("utf-8")
 
 
@@ -237,7 +241,7 @@ def roster_template(*, fmt: str) -> bytes:
     notes = tablib.Dataset(headers=["列", "说明"], title="填写说明")
     for column, note in ROSTER_COLUMN_NOTES:
         notes.append([column, str(note)])
-    return tablib.Databook([sheet, notes]).export("xlsx")
+    return xlsx_bytes(sheet, notes)
 
 
 ROSTER_COLUMN_NOTES = [

@@ -1,6 +1,12 @@
+import datetime
+from decimal import Decimal
+from urllib.parse import quote
+
 import django_filters
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -10,6 +16,14 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
+from learning.columns import (
+    EMPTY,
+    NO,
+    YES,
+    LocalDateColumn,
+    YesNoColumn,
+    date_text,
+)
 from learning.forms import StaffMemberForm, looks_like_id
 from learning.imports import import_in_two_steps
 from learning.models import StaffMember
@@ -22,9 +36,13 @@ from learning.services import (
     roster_import,
     roster_template,
 )
+from learning.tables import Sheet, xlsx_bytes
 
 staff_permission_policy = StaffPermissionPolicy(StaffMember)
 
+MSG_ROSTER_IMPORTED = _(
+    "导入完成：新增 %(new)d 人，更新 %(updated)d 人，%(unchanged)d 人无变化。"
+)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "roster_upload"
 
@@ -66,20 +84,47 @@ class StaffFilterSet(WagtailFilterSet):
         return queryset.filter(org_unit__path__startswith=value.path)
 
 
-class ScopedObjectMixin:
-    """Refuse any single staff member outside the user's subtree."""
-
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
-        action = getattr(self, "permission_required", "view")
-        if not staff_permission_policy.user_has_permission_for_instance(
-            self.request.user, action, obj
-        ):
-            raise PermissionDenied
-        return obj
+def _scoped(request):
+    """The staff this admin user may see: their own subtree, themselves included."""
+    return staff_permission_policy.instances_user_has_permission_for(
+        request.user, "view"
+    )
 
 
-class StaffIndexView(generic.IndexView):
+class FittedSpreadsheetExportMixin:
+    """For an IndexView with list_export: its XLSX written by
+    learning.tables.xlsx_bytes (columns fitted to Chinese text, times in
+    Asia/Shanghai, where Wagtail writes UTC at default widths), and Chinese
+    file names that survive the download."""
+
+    def write_xlsx(self, queryset, output):
+        headers = [self.get_heading(queryset, field) for field in self.list_export]
+        rows = (
+            [_export_value(v) for v in self.to_row_dict(item).values()]
+            for item in queryset
+        )
+        title = str(self.model._meta.verbose_name_plural)
+        output.write(xlsx_bytes(Sheet(title, headers, rows)))
+
+    def write_csv_response(self, queryset):
+        response = super().write_csv_response(queryset)
+        response["Content-Disposition"] = _attachment(f"{self.get_filename()}.csv")
+        return response
+
+
+def _export_value(value):
+    if value is None or isinstance(value, (str, int, float, Decimal, datetime.date)):
+        return value
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _attachment(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+class StaffIndexView(FittedSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         return (
             StaffMember.objects.filter(
@@ -108,12 +153,54 @@ class StaffIndexView(generic.IndexView):
         return buttons
 
 
-class StaffEditView(ScopedObjectMixin, generic.EditView):
-    pass
+# Every view of one staff member looks them up among the staff the admin user
+# may see: anyone outside their subtree is not found, whichever view asks.
 
 
-class StaffInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
+class StaffEditView(generic.EditView):
+    def get_queryset(self):
+        return _scoped(self.request)
+
+
+class ChineseInspectMixin:
+    """For an InspectView: empty values as —, yes/no as 是/否, dates and times
+    as learning.columns writes them (Wagtail prints None, True and UTC)."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return EMPTY
+        if isinstance(value, bool):
+            return YES if value else NO
+        if isinstance(value, datetime.date):
+            return date_text(value)
+        return value
+
+
+class StaffInspectView(ChineseInspectMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(_scoped(self.request), pk=unquote(str(self.pk)))
+
+    def get_field_label(self, field_name, field):
+        if field_name == "groups":
+            return _("角色")
+        return super().get_field_label(field_name, field)
+
+    def get_groups_display_value(self):
+        return self.object.role_text
+
+    def get_last_login_display_value(self):
+        return date_text(self.object.last_login) or _("从未登录")
+
+
+class StaffHistoryView(generic.HistoryView):
+    def get_base_object_queryset(self):
+        return _scoped(self.request)
+
+
+class StaffUsageView(generic.UsageView):
+    def get_base_object_queryset(self):
+        return _scoped(self.request)
 
 
 class StaffViewSet(ModelViewSet):
@@ -127,7 +214,20 @@ class StaffViewSet(ModelViewSet):
     index_view_class = StaffIndexView
     edit_view_class = StaffEditView
     inspect_view_class = StaffInspectView
+    history_view_class = StaffHistoryView
+    usage_view_class = StaffUsageView
     inspect_view_enabled = True
+    inspect_view_fields = [
+        "username",
+        "name",
+        "phone",
+        "org_unit",
+        "position",
+        "groups",
+        "hired_on",
+        "is_active",
+        "last_login",
+    ]
     copy_view_enabled = False
     search_fields = ["username", "name", "phone"]
     search_backend_name = None
@@ -140,9 +240,11 @@ class StaffViewSet(ModelViewSet):
         Column("org_unit", label=_("所属单位")),
         "position",
         Column("role_text", label=_("角色"), accessor="role_text"),
-        "is_active",
+        LocalDateColumn("hired_on", label=_("入职日期"), sort_key="hired_on"),
+        YesNoColumn("is_active", label=_("在职"), sort_key="is_active"),
     ]
     list_export = ["username", "name", "phone", "org_unit", "position", "hired_on"]
+    export_filename = "员工花名册"
     edit_handler = ObjectList(
         [
             FieldPanel("username"),
@@ -202,8 +304,12 @@ class StaffViewSet(ModelViewSet):
             run=lambda **kwargs: roster_import(actor=request.user, **kwargs),
             rejected=RosterRejected,
             done_message=lambda report: (
-                _("导入完成：新增 %(new)d 人，更新 %(updated)d 人。")
-                % {"new": report.new, "updated": report.updated}
+                MSG_ROSTER_IMPORTED
+                % {
+                    "new": report.new,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                }
             ),
             done_url="staff:index",
             template="learning/admin/roster_import.html",
@@ -214,7 +320,5 @@ class StaffViewSet(ModelViewSet):
 def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
     content_type = XLSX_TYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
     response = HttpResponse(content, content_type=content_type)
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = _attachment(filename)
     return response

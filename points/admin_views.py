@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 import tablib
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -6,14 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
 from learning.forms import looks_like_id
 from learning.selectors import org_units_visible_to
+from learning.tables import xlsx_bytes
 from learning.viewsets import _download
 from points.ranking import PERIOD_KINDS, Period, period_is_over
-from points.selectors import freeze_for, ranking_list, team_ranking
+from points.selectors import freeze_for, live_members, ranking_list, team_ranking
 from points.services import PointsActionRefused, period_freeze
 
 # The page lists this many; the Excel export always has every row.
@@ -97,7 +99,7 @@ def ranking_view(request):
         if request.GET.get("format") == "xlsx":
             sheet = tablib.Dataset(*rows, headers=headers, title="排名")
             name = f"积分排名-{c['unit'].name}-{period.label}.xlsx"
-            return _download(sheet.export("xlsx"), name, "xlsx")
+            return _download(xlsx_bytes(sheet), name, "xlsx")
     status = 200 if form.is_valid() else 400
     return render(request, "points/admin/ranking.html", context, status=status)
 
@@ -125,15 +127,20 @@ def _table(view, unit, period, role):
     return headers, rows
 
 
-@require_POST
+FREEZE_FIELDS = ("unit", "view", "kind", "year", "number", "role")
+
+
 def freeze_view(request):
-    """结账: keep the period's ranking for the unit as it stands now."""
+    """结账: keep the period's ranking for the unit as it stands now. The first
+    request (GET, or POST without confirm) only shows what closing will do; the
+    period is closed by a second, explicit POST carrying confirm."""
     user = request.user
     if not (user.is_superuser or user.has_perm("points.freeze_period")):
         raise PermissionDenied
-    form = RankingForm(request.POST, user=user)
-    if "unit" in request.POST and not (
-        org_units_visible_to(user=user).filter(pk=request.POST["unit"]).exists()
+    data = request.POST if request.method == "POST" else request.GET
+    form = RankingForm(data, user=user)
+    if "unit" in data and not (
+        org_units_visible_to(user=user).filter(pk=data["unit"]).exists()
     ):
         raise PermissionDenied
     back = reverse("points_rankings")
@@ -144,6 +151,25 @@ def freeze_view(request):
     period = Period(c["kind"], c["year"], c.get("number") or 1)
     if c["kind"] == "year":
         period = Period("year", c["year"])
+    query = urlencode({k: data[k] for k in FREEZE_FIELDS if data.get(k)})
+    if not (request.method == "POST" and request.POST.get("confirm")):
+        return render(
+            request,
+            "points/admin/freeze_confirm.html",
+            {
+                "page_title": _("结账冻结本期"),
+                "header_title": _("结账冻结本期"),
+                "form": form,
+                "unit": c["unit"],
+                "period": period,
+                "people": len(
+                    live_members(unit=c["unit"], period=period, role_label=None)
+                ),
+                "freeze": freeze_for(unit=c["unit"], period=period),
+                "not_over": not period_is_over(period),
+                "back": f"{back}?{query}",
+            },
+        )
     try:
         period_freeze(unit=c["unit"], period=period, actor=user)
     except PointsActionRefused as exc:
@@ -153,6 +179,4 @@ def freeze_view(request):
             request,
             MSG_FROZEN % {"unit": c["unit"].name, "period": period.label},
         )
-    query = request.POST.copy()
-    query.pop("csrfmiddlewaretoken", None)
-    return redirect(f"{back}?{query.urlencode()}")
+    return redirect(f"{back}?{query}")

@@ -7,6 +7,7 @@ without it, because WeasyPrint would otherwise print empty boxes silently.
 import datetime
 import secrets
 import string
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,19 +17,29 @@ from django.urls import reverse
 # Crockford's alphabet: no I, L, O or U to misread on paper.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SERIAL_RANDOM_CHARS = 12  # 60 random bits: guessing a serial is hopeless
+SERIAL_PREFIX = "GC"
 
 
 def new_serial(year: int) -> str:
     chars = "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_RANDOM_CHARS))
-    return f"GC{year % 100:02d}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+    return f"{SERIAL_PREFIX}{year % 100:02d}-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+# What a person reads off paper for a character the alphabet leaves out.
+_MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def normalise_serial(text: str) -> str:
-    """What a person typed from paper: any case, spaces, O for 0, I/L for 1."""
-    cleaned = text.strip().upper().replace(" ", "")
-    head, _sep, tail = cleaned.partition("-")
-    tail = tail.replace("O", "0").replace("I", "1").replace("L", "1")
-    return f"{head}-{tail}" if tail else head
+    """The printed serial for what a person typed: any case, full- or half-width,
+    with hyphens, spaces or neither, O for 0 and I/L for 1. Text that cannot be
+    a serial comes back as its letters and digits, to be reported not found."""
+    typed = unicodedata.normalize("NFKC", text).upper()
+    chars = "".join(c for c in typed if c.isascii() and c.isalnum())
+    size = len(SERIAL_PREFIX) + 2 + SERIAL_RANDOM_CHARS
+    if len(chars) != size or not chars.startswith(SERIAL_PREFIX):
+        return chars
+    body = chars[len(SERIAL_PREFIX) :].translate(_MISREAD)
+    return f"{SERIAL_PREFIX}{body[:2]}-{body[2:6]}-{body[6:10]}-{body[10:]}"
 
 
 # -------------------------------------------------------------------- status
@@ -127,8 +138,20 @@ def fill(text: str, values: dict) -> str:
 # ----------------------------------------------------------------- rendering
 
 
-def verify_url(serial: str) -> str:
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+def site_url(request=None) -> str:
+    """The address a certificate's QR code and link point to.
+
+    With a request at hand, the scheme and host the person is using, so that a
+    certificate fetched from http://127.0.0.1:9000 says 9000; without one (bulk
+    runs in the background worker), the configured WAGTAILADMIN_BASE_URL.
+    """
+    if request is not None:
+        return f"{request.scheme}://{request.get_host()}"
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def verify_url(serial: str, base_url: str | None = None) -> str:
+    base = (base_url or site_url()).rstrip("/")
     return base + reverse("points:verify", args=[serial])
 
 
@@ -160,7 +183,7 @@ def image_url(image, spec: str) -> str:
     return "file://" + rendition.file.path
 
 
-def pages_for(certificates) -> list[Page]:
+def pages_for(certificates, base_url: str | None = None) -> list[Page]:
     from points.models import CertificateTemplate
 
     templates = {
@@ -170,7 +193,7 @@ def pages_for(certificates) -> list[Page]:
     pages = []
     for certificate in certificates:
         template = templates.get(certificate.kind)
-        url = verify_url(certificate.serial)
+        url = verify_url(certificate.serial, base_url)
         pages.append(
             Page(
                 certificate=certificate,
@@ -187,10 +210,13 @@ def pages_for(certificates) -> list[Page]:
     return pages
 
 
-def certificates_html(certificates) -> str:
+def certificates_html(certificates, base_url: str | None = None) -> str:
     return render_to_string(
         "points/certificates/certificate.html",
-        {"pages": pages_for(certificates), "font": settings.CERTIFICATE_FONT_FAMILY},
+        {
+            "pages": pages_for(certificates, base_url),
+            "font": settings.CERTIFICATE_FONT_FAMILY,
+        },
     )
 
 
@@ -201,8 +227,8 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf(optimize_images=True, dpi=200)
 
 
-def certificate_pdf(certificate) -> bytes:
-    return render_pdf(certificates_html([certificate]))
+def certificate_pdf(certificate, base_url: str | None = None) -> bytes:
+    return render_pdf(certificates_html([certificate], base_url))
 
 
 def seal_svg(issuer: str, font: str) -> str:

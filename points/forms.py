@@ -8,6 +8,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from learning.selectors import staff_visible_to
 from points import rules
+from points.defaults import DEFAULT_RULES
 from points.models import Adjustment, RulebookVersion
 
 EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
@@ -17,7 +18,7 @@ SERIAL_SHAPE = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)*")
 
 class RuleChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, rule):
-        return f"{rule.code} {rule.name}（{rule.points:+d} 分）"
+        return f"{rule.name}（{rule.points:+d} 分）"
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -138,9 +139,9 @@ class RulebookVersionForm(WagtailAdminModelForm):
             codes.append(code)
         missing = [c for c in rules.SYSTEM_RULE_CODES if c not in codes]
         if missing:
-            self.add_error(
-                None, rules.MSG_MISSING_SYSTEM_RULES % {"codes": "、".join(missing)}
-            )
+            names = {rule[0]: rule[1] for rule in DEFAULT_RULES}
+            named = "、".join(f"{names[code]}（{code}）" for code in missing)
+            self.add_error(None, rules.MSG_MISSING_SYSTEM_RULES % {"codes": named})
         return not self.errors and all(
             not f.errors for f in self.formsets["rules"].forms
         )

@@ -85,7 +85,7 @@ class Rule(models.Model):
     ]
 
     def __str__(self):
-        return f"{self.code} {self.name}"
+        return self.name
 
     @property
     def group(self) -> str:
@@ -121,17 +121,22 @@ class LedgerEntry(models.Model):
         REVERSAL = "reversal", _("冲正")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="ledger",
+        verbose_name=_("员工"),
     )
-    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="+")
-    rule_code = models.CharField(max_length=30)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, related_name="+", verbose_name=_("规则")
+    )
+    rule_code = models.CharField(_("规则代码"), max_length=30)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     points = models.IntegerField(_("积分"))
     nominal_points = models.IntegerField(_("按规则应得"))
     hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1, default=0)
-    source_type = models.CharField(max_length=60)
-    source_id = models.CharField(max_length=60)
-    period_key = models.CharField(max_length=20, blank=True)
+    source_type = models.CharField(_("来源类型"), max_length=60)
+    source_id = models.CharField(_("来源编号"), max_length=60)
+    period_key = models.CharField(_("计分周期"), max_length=20, blank=True)
     year = models.PositiveSmallIntegerField(_("年度"))
     month = models.PositiveSmallIntegerField(_("月份"))
     occurred_at = models.DateTimeField(_("发生时间"))
@@ -143,6 +148,7 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("经办人"),
     )
     reverses = models.OneToOneField(
         "self",
@@ -150,6 +156,7 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="reversed_by",
+        verbose_name=_("冲正的流水"),
     )
 
     class Meta:

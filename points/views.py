@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from learning.forms import labelled_errors
 from learning.selectors import staff_visible_to
 from learning.views import bad_query
-from points.certificates import transcript_pdf
+from points.certificates import site_url, transcript_pdf
 from points.forms import AppealForm, MyPointsQueryForm, VerifyForm
 from points.models import Adjustment, Certificate
 from points.selectors import (
@@ -98,7 +98,9 @@ def certificate_download(request, serial: str):
     if not may_see_holder(request.user, certificate.user_id):
         raise PermissionDenied
     try:
-        content = certificate_pdf_for(certificate=certificate)
+        content = certificate_pdf_for(
+            certificate=certificate, base_url=site_url(request)
+        )
     except PointsActionRefused as exc:
         return render(
             request,

@@ -1,3 +1,6 @@
+import io
+
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, OuterRef, Subquery
 from django.db.models.functions import Cast
@@ -6,16 +9,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldRowPanel, InlinePanel, ObjectList
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from learning.columns import LocalDateColumn
 from learning.imports import import_in_two_steps
 from learning.selectors import staff_visible_to
-from learning.viewsets import _download
+from learning.viewsets import (
+    ChineseInspectMixin,
+    FittedSpreadsheetExportMixin,
+    _download,
+)
 from points.forms import (
     AdjustmentForm,
     AppealDecisionForm,
@@ -33,6 +42,7 @@ from points.models import (
     CertificateTemplate,
     LedgerEntry,
     OfflineTraining,
+    Rule,
     RulebookVersion,
 )
 from points.services import (
@@ -43,6 +53,8 @@ from points.services import (
     appeal_decide,
     attendance_import,
     attendance_template,
+    batch_withdrawn,
+    certificate_batch_archive,
     certificate_batch_start,
     certificate_pdf_for,
     certificate_reissue,
@@ -66,7 +78,7 @@ def _about_visible_staff(request, model, pk):
 # ------------------------------------------------------------------ ledger
 
 
-class LedgerIndexView(generic.IndexView):
+class LedgerIndexView(FittedSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         visible = staff_visible_to(user=self.request.user).values("pk")
         return (
@@ -77,12 +89,31 @@ class LedgerIndexView(generic.IndexView):
         )
 
 
-class LedgerInspectView(generic.InspectView):
+class LedgerInspectView(ChineseInspectMixin, generic.InspectView):
+    def get_author_display_value(self):
+        return self.object.author.name if self.object.author else _("系统自动记分")
+
     def get_object(self, queryset=None):
         entry = super().get_object(queryset)
         if not _visible(self.request, entry.user_id):
             raise PermissionDenied
         return entry
+
+
+def _rule_choices():
+    """Each rule code once, by the name the newest version gives it."""
+    names = dict(
+        Rule.objects.order_by("version__effective_from").values_list("code", "name")
+    )
+    return sorted(names.items(), key=lambda choice: choice[1])
+
+
+class LedgerFilterSet(WagtailFilterSet):
+    rule_code = django_filters.ChoiceFilter(label=_("规则"), choices=_rule_choices)
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["year", "month", "rule_code", "kind"]
 
 
 class LedgerViewSet(ModelViewSet):
@@ -98,7 +129,7 @@ class LedgerViewSet(ModelViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     form_fields = ["reason"]  # never shown: the permission policy only allows viewing
-    list_filter = ["year", "month", "rule_code", "kind"]
+    filterset_class = LedgerFilterSet
     search_fields = ["user__name", "user__username", "reason"]
     search_backend_name = None
     ordering = ["-occurred_at", "-pk"]
@@ -107,10 +138,35 @@ class LedgerViewSet(ModelViewSet):
         "reason",
         "points",
         "hours",
-        "rule_code",
-        DateColumn("occurred_at", label=_("发生时间")),
+        Column("rule", label=_("规则"), accessor="rule.name"),
+        LocalDateColumn("occurred_at", label=_("发生时间")),
     ]
-    list_export = ["user", "rule_code", "points", "hours", "reason", "occurred_at"]
+    list_export = [
+        "user",
+        "rule",
+        "get_kind_display",
+        "points",
+        "hours",
+        "reason",
+        "occurred_at",
+    ]
+    export_headings = {"get_kind_display": _("类型")}
+    export_filename = "积分流水"
+    inspect_view_fields = [
+        "user",
+        "rule",
+        "kind",
+        "points",
+        "nominal_points",
+        "hours",
+        "reason",
+        "year",
+        "month",
+        "occurred_at",
+        "posted_at",
+        "author",
+        "reverses",
+    ]
 
 
 # ------------------------------------------------------------- adjustments
@@ -207,7 +263,7 @@ class AdjustmentViewSet(ModelViewSet):
         Column("rule", label=_("规则")),
         "status",
         Column("proposed_by", label=_("提出人")),
-        DateColumn("proposed_at", label=_("提出时间")),
+        LocalDateColumn("proposed_at", label=_("提出时间")),
     ]
 
     def get_urlpatterns(self):
@@ -330,7 +386,7 @@ class OfflineTrainingViewSet(ModelViewSet):
     search_backend_name = None
     list_display = [
         "name",
-        DateColumn("held_on", label=_("日期")),
+        LocalDateColumn("held_on", label=_("日期")),
         Column("attendees", label=_("签到人次")),
         Column("imported_by", label=_("导入人")),
     ]
@@ -423,7 +479,7 @@ class RulebookViewSet(ModelViewSet):
     add_to_admin_menu = False
     list_display = [
         "name",
-        DateColumn("effective_from", label=_("生效日期")),
+        LocalDateColumn("effective_from", label=_("生效日期")),
         "annual_target",
         "pass_points",
     ]
@@ -528,8 +584,8 @@ class CertificateViewSet(ModelViewSet):
         "holder_name",
         "title",
         "unit_name",
-        DateColumn("issued_at", label=_("颁发时间")),
-        DateColumn("revoked_at", label=_("撤销时间")),
+        LocalDateColumn("issued_at", label=_("颁发时间")),
+        LocalDateColumn("revoked_at", label=_("撤销时间")),
     ]
 
     def get_urlpatterns(self):
@@ -545,13 +601,28 @@ class CertificateViewSet(ModelViewSet):
         return _about_visible_staff(request, Certificate, pk)
 
     def revoke_view(self, request, pk):
+        """撤销 in two steps: the reason first, then a page that says what
+        revoking does, and only its explicit confirm revokes."""
         if request.method != "POST":
             return redirect("certificates:inspect", pk)
         certificate = self._get(request, pk)
+        if not request.user.has_perm("points.revoke_certificate"):
+            raise PermissionDenied
         form = RevokeForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("撤销证书必须写明原因。"))
             return redirect("certificates:inspect", pk)
+        if not request.POST.get("confirm"):
+            return render(
+                request,
+                "points/admin/revoke_confirm.html",
+                {
+                    "page_title": _("撤销证书"),
+                    "header_title": _("撤销证书"),
+                    "certificate": certificate,
+                    "form": form,
+                },
+            )
         try:
             certificate_revoke(
                 certificate=certificate,
@@ -581,13 +652,16 @@ class CertificateViewSet(ModelViewSet):
         return redirect("certificates:inspect", new.pk)
 
     def pdf_view(self, request, pk):
+        from points.certificates import site_url
         from points.views import pdf_response
 
         certificate = self._get(request, pk)
         if not request.user.has_perm("points.view_certificate"):
             raise PermissionDenied
         try:
-            content = certificate_pdf_for(certificate=certificate)
+            content = certificate_pdf_for(
+                certificate=certificate, base_url=site_url(request)
+            )
         except PointsActionRefused as exc:
             messages.error(request, str(exc))
             return redirect("certificates:inspect", pk)
@@ -673,7 +747,7 @@ class BatchInspectView(generic.InspectView):
         stale = batch.status in (batch.Status.QUEUED, batch.Status.RUNNING) and (
             batch.heartbeat_at or batch.requested_at
         ) < timezone.now() - datetime.timedelta(minutes=2)
-        context.update(batch=batch, stale=stale)
+        context.update(batch=batch, stale=stale, withdrawn=batch_withdrawn(batch=batch))
         return context
 
 
@@ -698,7 +772,7 @@ class CertificateBatchViewSet(ModelViewSet):
         "done",
         "total",
         "issued",
-        DateColumn("requested_at", label=_("发起时间")),
+        LocalDateColumn("requested_at", label=_("发起时间")),
     ]
 
     def get_urlpatterns(self):
@@ -725,11 +799,8 @@ class CertificateBatchViewSet(ModelViewSet):
         batch = self._get(request, pk)
         if not batch.archive:
             raise Http404
-        return FileResponse(
-            batch.archive.open("rb"),
-            as_attachment=True,
-            filename=batch.archive.name.rsplit("/", 1)[-1],
-        )
+        filename, content = certificate_batch_archive(batch=batch)
+        return FileResponse(io.BytesIO(content), as_attachment=True, filename=filename)
 
     def resume_view(self, request, pk):
         batch = self._get(request, pk)

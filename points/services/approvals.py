@@ -23,7 +23,7 @@ from points.services.ledger import (
 )
 
 MSG_SELF_PROPOSE = "不能为自己提出积分调整。"
-MSG_RULE_NEEDS_NO_APPROVAL = "规则 %(code)s 由系统自动记分，无需提出。"
+MSG_RULE_NEEDS_NO_APPROVAL = "规则“%(name)s”由系统自动记分，无需提出。"
 MSG_PROXY_NEEDS_CONDITION = "代办差错须注明涉及的事项和条件编号。"
 MSG_UNKNOWN_CONDITION = "事项《%(item)s》没有编号为 %(code)s 的条件。"
 MSG_FUTURE_DATE = "发生日期不能晚于今天。"
@@ -62,7 +62,7 @@ def adjustment_propose(
     rule = rulebook_in_force(occurred_on).rules.filter(code=rule_code).first()
     if rule is None:
         raise RuleNotFound(f"积分规则 {rule_code} 在 {occurred_on} 不存在。")
-    _require(rule.needs_approval, MSG_RULE_NEEDS_NO_APPROVAL, code=rule_code)
+    _require(rule.needs_approval, MSG_RULE_NEEDS_NO_APPROVAL, name=rule.name)
     condition_code = condition_code.strip()
     if rule.code in PROXY_ERROR_CODES:
         _require(item is not None and bool(condition_code), MSG_PROXY_NEEDS_CONDITION)

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from learning.tables import xlsx_bytes
 from points.models import LedgerEntry
 from points.services.common import MSG_NO_PERMISSION, _noon, _require
 from points.services.ledger import points_award
@@ -242,4 +243,4 @@ def attendance_template() -> bytes:
         ("", "出勤不足 80% 的不要登记。"),
     ]:
         notes.append([column, note])
-    return tablib.Databook([sheet, notes]).export("xlsx")
+    return xlsx_bytes(sheet, notes)

@@ -4,6 +4,7 @@ import datetime
 import gc
 import io
 import os
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from learning.tables import xlsx_bytes
 from points import certificates as paper
 from points.models import (
     Balance,
@@ -272,8 +274,11 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
     return certificate
 
 
-def certificate_pdf_for(*, certificate: Certificate) -> bytes:
-    """The PDF to hand out; refused once the certificate is revoked."""
+def certificate_pdf_for(
+    *, certificate: Certificate, base_url: str | None = None
+) -> bytes:
+    """The PDF to hand out; refused once the certificate is revoked. Its QR code
+    points to base_url (the address in use), else to the configured site."""
     _require(
         certificate.revoked_at is None,
         MSG_REVOKED_DOWNLOAD,
@@ -281,7 +286,7 @@ def certificate_pdf_for(*, certificate: Certificate) -> bytes:
         when=_local(certificate.revoked_at),
         reason=certificate.revoke_reason,
     )
-    return paper.certificate_pdf(certificate)
+    return paper.certificate_pdf(certificate, base_url)
 
 
 def _visible(actor, user) -> bool:
@@ -403,7 +408,7 @@ def certificate_batch_run(*, batch_id: int) -> CertificateBatch:
         for start in range(0, len(people), chunk):
             part = work / f"part-{start // chunk:05d}.pdf"
             parts.append(part)
-            if not part.exists():
+            if not (part.exists() and _listing(part).exists()):
                 issued = []
                 for person in people[start : start + chunk]:
                     try:
@@ -414,6 +419,8 @@ def certificate_batch_run(*, batch_id: int) -> CertificateBatch:
                 pdf = (
                     paper.render_pdf(paper.certificates_html(issued)) if issued else b""
                 )
+                # The serials first, page by page: a part on disk always has them.
+                _listing(part).write_text("\n".join(c.serial for c in issued))
                 partial = part.with_suffix(".tmp")
                 partial.write_bytes(pdf)
                 os.replace(partial, part)
@@ -422,7 +429,7 @@ def certificate_batch_run(*, batch_id: int) -> CertificateBatch:
             CertificateBatch.objects.filter(pk=batch.pk).update(
                 done=min(len(people), start + chunk), heartbeat_at=timezone.now()
             )
-        archive = _archive(batch, people, parts)
+        archive = _archive(batch, parts)
     except Exception as exc:
         CertificateBatch.objects.filter(pk=batch.pk).update(
             status=CertificateBatch.Status.FAILED, error=str(exc)[:300]
@@ -439,32 +446,71 @@ def certificate_batch_run(*, batch_id: int) -> CertificateBatch:
             batch.save()
     for part in parts:
         part.unlink(missing_ok=True)
+        _listing(part).unlink(missing_ok=True)
     return batch
 
 
-def _archive(batch, people, parts) -> tuple[str, bytes]:
-    """One merged PDF and a list of who got which serial, zipped."""
+def _listing(part: Path) -> Path:
+    """The serials printed in a part, one per page, next to its PDF."""
+    return part.with_suffix(".serials")
+
+
+SERIAL_SHEET = "证书清单.xlsx"
+SERIAL_SHEET_HEADERS = [
+    "证书编号",
+    "姓名",
+    "工号",
+    "所属单位",
+    "证书",
+    "状态",
+    "核验网址",
+]
+SERIAL_PATTERN = re.compile(r"GC\d{2}(?:-[0-9A-Z]{4}){3}")
+MSG_WITHDRAWN_REVOKED = "已撤销（%(when)s，%(reason)s）"
+MSG_WITHDRAWN_SUPERSEDED = "已被新证书取代（%(serial)s）"
+
+
+def _archive(batch, parts) -> tuple[str, bytes]:
+    """One merged PDF and the list of its certificates, page by page, zipped."""
     import pypdf
-    import tablib
 
     merged = pypdf.PdfWriter()
+    serials = []
     for part in parts:
+        serials += _listing(part).read_text().split()
         if part.stat().st_size:
             merged.append(str(part))
     pdf = io.BytesIO()
     merged.write(pdf)
-    sheet = tablib.Dataset(
-        headers=["证书编号", "姓名", "工号", "所属单位", "证书", "核验网址"]
+    name = f"证书-{batch.unit.name}-{batch.get_kind_display()}-{batch.pk}"
+    return f"{name}.zip", _zip(name, pdf.getvalue(), _in_order(serials))
+
+
+def _in_order(serials: list[str]) -> list[Certificate]:
+    found = Certificate.objects.filter(serial__in=serials).select_related(
+        "user", "superseded_by"
     )
-    live = Certificate.objects.filter(
-        user__in=people,
-        kind=batch.kind,
-        revoked_at__isnull=True,
-        superseded_at__isnull=True,
-    )
-    if batch.kind == CertificateKind.HOURS:
-        live = live.filter(subject=str(batch.year))
-    for c in live.select_related("user").order_by("user__username"):
+    by_serial = {c.serial: c for c in found}
+    return [by_serial[s] for s in serials if s in by_serial]
+
+
+def _standing(certificate: Certificate) -> str:
+    if certificate.revoked_at is not None:
+        return MSG_WITHDRAWN_REVOKED % {
+            "when": _local(certificate.revoked_at),
+            "reason": certificate.revoke_reason,
+        }
+    if certificate.superseded_at is not None:
+        serial = certificate.superseded_by.serial if certificate.superseded_by else ""
+        return MSG_WITHDRAWN_SUPERSEDED % {"serial": serial}
+    return paper.STATUS_LABELS[paper.Status.VALID]
+
+
+def _zip(name: str, pdf: bytes | None, certificates: list[Certificate]) -> bytes:
+    import tablib
+
+    sheet = tablib.Dataset(headers=SERIAL_SHEET_HEADERS)
+    for c in certificates:
         sheet.append(
             [
                 c.serial,
@@ -472,15 +518,84 @@ def _archive(batch, people, parts) -> tuple[str, bytes]:
                 c.user.username,
                 c.unit_name,
                 c.title,
+                _standing(c),
                 paper.verify_url(c.serial),
             ]
         )
-    name = f"证书-{batch.unit.name}-{batch.get_kind_display()}-{batch.pk}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{name}.pdf", pdf.getvalue())
-        archive.writestr("证书清单.xlsx", sheet.export("xlsx"))
-    return f"{name}.zip", buffer.getvalue()
+        if pdf is not None:
+            archive.writestr(f"{name}.pdf", pdf)
+        archive.writestr(SERIAL_SHEET, xlsx_bytes(sheet))
+    return buffer.getvalue()
+
+
+def _listed_serials(archive: zipfile.ZipFile) -> list[str]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(
+        io.BytesIO(archive.read(SERIAL_SHEET)), read_only=True
+    )
+    rows = book.active.iter_rows(values_only=True)
+    column = list(next(rows)).index(SERIAL_SHEET_HEADERS[0])
+    return [str(row[column]) for row in rows if row and row[column]]
+
+
+def _page_serials(reader, listed: list[str]) -> list[str]:
+    """The serial on each page: the list gives them in page order; a ZIP made
+    before the list followed the pages exactly is read page by page instead."""
+    if len(listed) == len(reader.pages):
+        return listed
+    return [
+        next(iter(SERIAL_PATTERN.findall(page.extract_text() or "")), "")
+        for page in reader.pages
+    ]
+
+
+def batch_withdrawn(*, batch: CertificateBatch) -> list[Certificate]:
+    """Certificates of a finished batch revoked or replaced since it ran."""
+    if not batch.archive:
+        return []
+    with batch.archive.open("rb") as f:
+        serials = _listed_serials(zipfile.ZipFile(io.BytesIO(f.read())))
+    return [
+        c
+        for c in _in_order(serials)
+        if c.revoked_at is not None or c.superseded_at is not None
+    ]
+
+
+def certificate_batch_archive(*, batch: CertificateBatch) -> tuple[str, bytes]:
+    """The batch's ZIP as it may be handed out now. A certificate revoked or
+    replaced since the run must not be printed from it: its pages leave the
+    merged PDF, and the list keeps the line, marked 已撤销 or 已被新证书取代."""
+    import pypdf
+
+    filename = batch.archive.name.rsplit("/", 1)[-1]
+    with batch.archive.open("rb") as f:
+        content = f.read()
+    stored = zipfile.ZipFile(io.BytesIO(content))
+    certificates = _in_order(_listed_serials(stored))
+    withdrawn = {
+        c.serial
+        for c in certificates
+        if c.revoked_at is not None or c.superseded_at is not None
+    }
+    if not withdrawn:
+        return filename, content
+    pdf_name = next(n for n in stored.namelist() if n.endswith(".pdf"))
+    reader = pypdf.PdfReader(io.BytesIO(stored.read(pdf_name)))
+    kept = pypdf.PdfWriter()
+    listed = [c.serial for c in certificates]
+    for page, serial in zip(reader.pages, _page_serials(reader, listed), strict=True):
+        if serial not in withdrawn:
+            kept.add_page(page)
+    pdf = None
+    if kept.pages:
+        buffer = io.BytesIO()
+        kept.write(buffer)
+        pdf = buffer.getvalue()
+    return filename, _zip(pdf_name.removesuffix(".pdf"), pdf, certificates)
 
 
 def _enqueue(batch) -> None:

@@ -226,7 +226,8 @@ def test_export_then_import_changes_nothing(org, admin_user):
         content=exported, filename="export.xlsx", actor=admin_user, dry_run=False
     )
 
-    assert report.ok and report.new == 0
+    assert report.ok and (report.new, report.updated) == (0, 0)
+    assert report.unchanged == report.total == 3  # the admin user is listed too
     after = list(
         User.objects.order_by("username").values(
             "username",
@@ -240,6 +241,72 @@ def test_export_then_import_changes_nothing(org, admin_user):
         )
     )
     assert after == before
+
+
+def test_a_reimported_roster_counts_new_changed_and_unchanged_rows(org, street_manager):
+    kept = _row()
+    moved = _row(工号="R0002", 手机号="13600000002", 所属单位="文澜社区")
+    roster_import(
+        content=_xlsx([kept, moved]),
+        filename="a.xlsx",
+        actor=street_manager,
+        dry_run=False,
+    )
+    moved["所属单位"] = "登云路社区"
+    hired = _row(工号="R0003", 手机号="13600000003")
+
+    report = roster_import(
+        content=_csv([kept, moved, hired]),
+        filename="b.csv",
+        actor=street_manager,
+        dry_run=True,
+    )
+
+    assert report.ok
+    assert (report.new, report.updated, report.unchanged) == (1, 1, 1)
+
+
+def test_an_unchanged_row_keeps_groups_besides_the_role(org, street_manager):
+    from django.contrib.auth.models import Group
+
+    from learning.roles import APPROVER_GROUP
+
+    roster_import(
+        content=_xlsx([_row(角色="培训师")]),
+        filename="a.xlsx",
+        actor=street_manager,
+        dry_run=False,
+    )
+    senior = User.objects.get(username="R0001")
+    senior.groups.add(Group.objects.get_or_create(name=APPROVER_GROUP)[0])
+
+    report = roster_import(
+        content=_xlsx([_row(角色="培训师")]),
+        filename="a.xlsx",
+        actor=street_manager,
+        dry_run=False,
+    )
+
+    assert report.unchanged == 1 and report.updated == 0
+    assert set(senior.groups.values_list("name", flat=True)) == {
+        "培训师",
+        APPROVER_GROUP,
+    }
+
+
+def test_the_preview_says_how_many_rows_are_unchanged(client, org, street_manager):
+    roster_import(
+        content=_xlsx([_row()]), filename="a.xlsx", actor=street_manager, dry_run=False
+    )
+    client.force_login(street_manager)
+    upload = io.BytesIO(_xlsx([_row(), _row(工号="R0002", 手机号="13600000002")]))
+    upload.name = "花名册.xlsx"
+
+    preview = client.post(reverse("staff:import"), {"file": upload})
+    confirmed = client.post(reverse("staff:import"), {"confirm": "1"}, follow=True)
+
+    assert "将新增 1 人，更新 0 人，1 人无变化" in preview.content.decode()
+    assert "新增 1 人，更新 0 人，1 人无变化" in confirmed.content.decode()
 
 
 def test_admin_upload_previews_then_confirms(client, org, street_manager):

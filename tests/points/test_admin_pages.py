@@ -57,7 +57,7 @@ def test_every_points_admin_page_opens(client, desk, street_manager):
         reverse("trainings:index"): "导入签到表",
         reverse("trainings:import"): "下载签到表模板",
         reverse("rulebooks:index"): "下一版",
-        reverse("rulebooks:inspect", args=[current.pk]): "READ_ITEM",
+        reverse("rulebooks:inspect", args=[current.pk]): "学习手册事项",
         reverse("rulebooks:edit", args=[draft.pk]): "READ_ITEM",
         reverse("rulebooks:draft"): "建立草稿",
         reverse("points_rankings")

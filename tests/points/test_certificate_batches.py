@@ -23,10 +23,12 @@ from points.models import Certificate, CertificateBatch
 from points.services import (
     certificate_batch_start,
     certificate_batches_resume,
+    certificate_reissue,
+    certificate_revoke,
     points_award,
 )
 from tests.factories import StaffFactory
-from tests.points.pdf import page_count, pdf_text
+from tests.points.pdf import page_count, pdf_text, qr_codes
 
 LAST_YEAR = timezone.localdate().year - 1
 
@@ -53,6 +55,7 @@ def _unzip(batch):
 
 
 @pytest.mark.django_db
+@override_settings(WAGTAILADMIN_BASE_URL="https://xuetang.example.cn")
 def test_a_bulk_run_issues_every_certificate_once_and_zips_them(
     org, centre_manager, django_capture_on_commit_callbacks
 ):
@@ -71,6 +74,10 @@ def test_a_bulk_run_issues_every_certificate_once_and_zips_them(
     assert (batch.status, batch.done, batch.total, batch.issued) == ("done", 5, 5, 5)
     pdf, rows = _unzip(batch)
     assert page_count(pdf) == 5
+    # No request in the background: links use the configured site address.
+    site = "https://xuetang.example.cn/verify/"
+    assert qr_codes(pdf, page=1)[0].startswith(site)
+    assert all(r[-1].startswith(site) for r in rows[1:])
     text = pdf_text(pdf)
     assert all(p.name in text for p in people)
     assert sorted(r[1] for r in rows[1:]) == sorted(p.name for p in people)
@@ -110,6 +117,82 @@ def test_the_batch_page_shows_progress_and_offers_the_download(
     refused = client.get(reverse("certificate_batches:download", args=[batch.pk]))
     assert refused.status_code in (302, 403)
     assert refused.get("Content-Disposition") is None
+
+
+def _served(response):
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    pdfs = [n for n in archive.namelist() if n.endswith(".pdf")]
+    sheet = openpyxl.load_workbook(io.BytesIO(archive.read("证书清单.xlsx"))).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    return (archive.read(pdfs[0]) if pdfs else None), rows
+
+
+@pytest.fixture
+def finished_batch(org, centre_manager, django_capture_on_commit_callbacks):
+    people = _trained(org["衢州路社区"], 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = certificate_batch_start(
+            actor=centre_manager, unit=org["衢州路社区"], kind="hours", year=LAST_YEAR
+        )
+    batch.refresh_from_db()
+    return batch, [Certificate.objects.get(user=p) for p in people]
+
+
+@pytest.mark.django_db
+def test_a_certificate_revoked_after_the_run_is_not_in_the_zip_served(
+    client, centre_manager, finished_batch
+):
+    batch, (kept, revoked, replaced) = finished_batch
+    certificate_revoke(certificate=revoked, actor=centre_manager, reason="签到有误")
+    new = certificate_reissue(certificate=replaced, actor=centre_manager)
+    client.force_login(centre_manager)
+
+    page = client.get(reverse("certificate_batches:inspect", args=[batch.pk]))
+    response = client.get(reverse("certificate_batches:download", args=[batch.pk]))
+
+    assert revoked.serial in page.content.decode().split("data-withdrawn")[1]
+    pdf, rows = _served(response)
+    assert page_count(pdf) == 1
+    text = pdf_text(pdf).replace(" ", "")
+    assert kept.serial in text
+    assert revoked.serial not in text and replaced.serial not in text
+    status = {row[0]: row[rows[0].index("状态")] for row in rows[1:]}
+    assert status[kept.serial] == "有效"
+    assert (
+        status[revoked.serial].startswith("已撤销")
+        and "签到有误" in status[revoked.serial]
+    )
+    assert status[replaced.serial] == f"已被新证书取代（{new.serial}）"
+
+
+@pytest.mark.django_db
+def test_a_zip_listing_fewer_lines_than_pages_is_filtered_by_reading_each_page(
+    client, centre_manager, finished_batch
+):
+    from django.core.files.base import ContentFile
+
+    batch, (kept, revoked, _other) = finished_batch
+    with batch.archive.open("rb") as f:
+        stored = zipfile.ZipFile(io.BytesIO(f.read()))
+    book = openpyxl.load_workbook(io.BytesIO(stored.read("证书清单.xlsx")))
+    book.active.delete_rows(4)  # an older list left out someone who was printed
+    sheet = io.BytesIO()
+    book.save(sheet)
+    rebuilt = io.BytesIO()
+    with zipfile.ZipFile(rebuilt, "w") as archive:
+        for name in stored.namelist():
+            if name.endswith(".pdf"):
+                archive.writestr(name, stored.read(name))
+        archive.writestr("证书清单.xlsx", sheet.getvalue())
+    batch.archive.save("old.zip", ContentFile(rebuilt.getvalue()))
+    certificate_revoke(certificate=revoked, actor=centre_manager, reason="重复颁发")
+    client.force_login(centre_manager)
+
+    response = client.get(reverse("certificate_batches:download", args=[batch.pk]))
+
+    pdf, _rows = _served(response)
+    text = pdf_text(pdf).replace(" ", "")
+    assert page_count(pdf) == 2 and revoked.serial not in text
 
 
 # ------------------------------------------------------------ a real worker

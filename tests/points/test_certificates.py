@@ -14,6 +14,7 @@ from manuals.models import RestudyTask
 from points.certificates import (
     STATUS_LABELS,
     certificate_pdf,
+    normalise_serial,
     render_pdf,
     verify_url,
 )
@@ -29,6 +30,7 @@ from points.services import (
     points_award,
 )
 from tests.factories import StaffFactory
+from tests.points.pages import visible_text
 from tests.points.pdf import embedded_fonts, notdef_count, pdf_text, qr_codes
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +106,34 @@ def test_the_qr_code_decodes_to_the_verify_page(certificate):
     assert verify_url(certificate.serial).endswith(f"/verify/{certificate.serial}/")
 
 
+def test_a_certificate_fetched_on_another_port_points_there(
+    client, holder, certificate, centre_manager
+):
+    client.force_login(holder)
+    mine = client.get(
+        reverse("points:certificate_pdf", args=[certificate.serial]),
+        HTTP_HOST="127.0.0.1:9000",
+    )
+    expected = f"http://127.0.0.1:9000/verify/{certificate.serial}/"
+    assert qr_codes(mine.content) == [expected]
+    assert expected in pdf_text(mine.content).replace(" ", "")
+
+    client.force_login(centre_manager)
+    admin = client.get(
+        reverse("certificates:pdf", args=[certificate.pk]),
+        HTTP_HOST="localhost:8123",
+    )
+    assert qr_codes(admin.content) == [
+        f"http://localhost:8123/verify/{certificate.serial}/"
+    ]
+
+
+@override_settings(WAGTAILADMIN_BASE_URL="https://xuetang.example.cn/")
+def test_without_a_request_the_configured_address_is_used(certificate):
+    pdf = certificate_pdf(certificate)
+    assert qr_codes(pdf) == [f"https://xuetang.example.cn/verify/{certificate.serial}/"]
+
+
 def test_the_hours_certificate_states_the_years_hours(worker):
     year = timezone.localdate().year - 1
     points_award(
@@ -171,6 +201,47 @@ def test_an_unknown_serial_is_not_found_and_typing_mistakes_are_forgiven(
     assert "欧阳晓燕" in found.content.decode()
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "GC26 7K2M QX4P 91TB",
+        "gc267k2mqx4p91tb",
+        "GC26-7K2M-QX4P-9ITB",
+        " gc26 7k2m-qx4p 9ltb ",
+        "ＧＣ２６－７Ｋ２Ｍ－ＱＸ４Ｐ－９１ＴＢ",
+    ],
+)
+def test_a_typed_serial_becomes_the_printed_one(typed):
+    assert normalise_serial(typed) == "GC26-7K2M-QX4P-91TB"
+
+
+def test_the_verify_form_finds_a_serial_typed_with_spaces_or_without_hyphens(
+    client, certificate
+):
+    compact = certificate.serial.replace("-", "")
+    canonical = reverse("points:verify", args=[certificate.serial])
+    for typed in (
+        certificate.serial.replace("-", " "),
+        compact.lower(),
+        compact[:4] + " " + compact[4:].replace("0", "O").replace("1", "I"),
+    ):
+        response = client.get(reverse("points:verify_form"), {"serial": typed})
+        assert (response.status_code, response.url) == (302, canonical), typed
+        assert "欧阳晓燕" in client.get(response.url).content.decode()
+    typed_in_the_address = client.get(
+        reverse("points:verify", args=[compact.lower()]), follow=True
+    )
+    assert typed_in_the_address.redirect_chain[-1][0] == canonical
+
+
+def test_the_verify_form_says_nonsense_is_not_a_serial(client):
+    for typed in ("  /?  ", "abc/def"):
+        response = client.get(reverse("points:verify_form"), {"serial": typed})
+        assert response.status_code == 400
+        assert "证书编号" in response.content.decode()
+    assert client.get(reverse("points:verify", args=["ABCDEF"])).status_code == 404
+
+
 def test_serials_are_long_random_and_unique(holder, worker):
 
     serials = {Certificate.objects.get(user=holder).serial}
@@ -205,6 +276,28 @@ def test_revoking_needs_a_reason_is_logged_and_stops_downloads(
     client.force_login(centre_manager)
     admin = client.get(reverse("certificates:pdf", args=[certificate.pk]))
     assert admin["Content-Type"].startswith("text/html")
+
+
+def test_revoking_in_the_admin_asks_for_confirmation_first(
+    client, certificate, centre_manager
+):
+    client.force_login(centre_manager)
+    url = reverse("certificates:revoke", args=[certificate.pk])
+
+    asked = client.post(url, {"reason": "冒名参加考试"})
+
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+    text = visible_text(asked)
+    assert certificate.serial in text and "冒名参加考试" in text
+    assert "核验页立即显示“已撤销”" in text and "撤销不能恢复" in text
+    assert "确认撤销" in text
+
+    client.post(url, {"reason": "冒名参加考试", "confirm": "1"})
+
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is not None
+    assert certificate.revoke_reason == "冒名参加考试"
 
 
 def test_the_holder_downloads_their_pdf_and_others_cannot(

@@ -22,6 +22,7 @@ from points.services import (
     points_reverse,
 )
 from tests.factories import StaffFactory
+from tests.points.pages import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -161,19 +162,26 @@ def test_freezing_twice_freezes_once(march, centre_manager):
     assert PeriodFreeze.objects.count() == 1
 
 
+def _march_query(unit, **extra):
+    return {
+        "unit": unit.pk,
+        "view": "people",
+        "kind": "month",
+        "year": 2026,
+        "number": 3,
+        **extra,
+    }
+
+
 def test_a_manager_freezes_only_their_own_subtree(client, org, march):
     other = StaffFactory(org_unit=org["瓜山社区"], role=Role.MANAGER)
     client.force_login(other)
-    client.post(
-        reverse("points_freeze"),
-        {
-            "unit": org["衢州路社区"].pk,
-            "view": "people",
-            "kind": "month",
-            "year": 2026,
-            "number": 3,
-        },
-    )
+    query = _march_query(org["衢州路社区"], confirm="1")
+
+    refused = client.post(reverse("points_freeze"), query)
+
+    assert refused.status_code in (302, 403)
+    assert client.get(reverse("points_freeze"), query).status_code in (302, 403)
     assert not PeriodFreeze.objects.exists()
 
 
@@ -185,19 +193,58 @@ def test_the_freeze_button_closes_the_period_from_the_ranking_page(
     page = _ranking_page(client, community).content.decode()
     assert "data-freeze-form" in page
 
-    client.post(
-        reverse("points_freeze"),
-        {
-            "unit": community.pk,
-            "view": "people",
-            "kind": "month",
-            "year": 2026,
-            "number": 3,
-        },
-    )
+    asked = client.get(reverse("points_freeze"), _march_query(community))
+    assert not PeriodFreeze.objects.exists()
+    assert "data-freeze-confirm-form" in asked.content.decode()
+
+    client.post(reverse("points_freeze"), _march_query(community, confirm="1"))
 
     freeze = PeriodFreeze.objects.get()
     assert (freeze.unit, freeze.frozen_by) == (community, centre_manager)
     page = _ranking_page(client, community).content.decode()
     assert "data-frozen-note" in page
     assert "data-freeze-form" not in page
+
+
+def test_closing_a_period_asks_first_and_says_what_it_does(
+    client, march, centre_manager
+):
+    community, a, b = march
+    client.force_login(centre_manager)
+    page = _ranking_page(client, community).content.decode()
+    form = re.search(r"<form[^>]*data-freeze-form[^>]*>", page)[0]
+    assert 'method="get"' in form
+
+    asked = client.get(reverse("points_freeze"), _march_query(community))
+    posted_once = client.post(reverse("points_freeze"), _march_query(community))
+
+    assert not PeriodFreeze.objects.exists()
+    for response in (asked, posted_once):
+        text = visible_text(response)
+        assert "衢州路社区 2026年3月" in text
+        assert "排名固定为此刻的结果（2 人）" in text
+        assert "计入下一个未结账的月份" in text and "结账不能撤销" in text
+        assert "确认结账2026年3月" in text
+    confirm_form = re.search(
+        r"<form[^>]*data-freeze-confirm-form.*?</form>", asked.content.decode(), re.S
+    )[0]
+    assert 'method="post"' in confirm_form and 'name="confirm"' in confirm_form
+
+    done = client.post(reverse("points_freeze"), _march_query(community, confirm="1"))
+
+    assert PeriodFreeze.objects.get().unit == community
+    assert done.status_code == 302
+
+
+def test_the_confirm_page_says_when_there_is_nothing_to_close(
+    client, march, centre_manager
+):
+    community, a, b = march
+    client.force_login(centre_manager)
+    this_month = timezone.localdate()
+    query = _march_query(community, year=this_month.year, number=this_month.month)
+
+    response = client.get(reverse("points_freeze"), query)
+
+    assert "尚未结束，结束后才能结账" in visible_text(response)
+    assert "data-freeze-confirm-form" not in response.content.decode()

@@ -149,7 +149,8 @@ def test_the_rules_the_system_posts_cannot_be_removed(client, street_manager):
 
     assert response.status_code == 200
     assert (
-        MSG_MISSING_SYSTEM_RULES % {"codes": "READ_ITEM"} in response.content.decode()
+        MSG_MISSING_SYSTEM_RULES % {"codes": "学习手册事项（READ_ITEM）"}
+        in response.content.decode()
     )
     assert draft.rules.filter(code="READ_ITEM").exists()
 

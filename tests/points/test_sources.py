@@ -88,7 +88,8 @@ def test_worker_sees_points_target_level_and_why_each_line(client, manual, worke
     html = client.get(reverse("points:mine")).content.decode()
 
     assert "1</strong> / 120" in html
-    assert "完成《最低生活保障申请》学习，+1，规则 READ_ITEM 默认版" in html
+    assert "完成《最低生活保障申请》学习，+1，学习手册事项（默认版）" in html
+    assert "READ_ITEM" not in html
     assert "距初级社工还差 59 分" in html
 
 

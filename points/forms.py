@@ -13,7 +13,8 @@ from points.models import Adjustment, RulebookVersion
 
 EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-SERIAL_SHAPE = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)*")
+# What normalise_serial makes of anything that can be a printed serial.
+SERIAL_SHAPE = re.compile(r"GC[0-9A-Z]{2}(-[0-9A-Z]{4}){3}")
 
 
 class RuleChoiceField(forms.ModelChoiceField):

@@ -235,10 +235,10 @@ def test_the_verify_form_finds_a_serial_typed_with_spaces_or_without_hyphens(
 
 
 def test_the_verify_form_says_nonsense_is_not_a_serial(client):
-    for typed in ("  /?  ", "abc/def"):
+    for typed in ("  /?  ", "abc/def", "GC26-7K2M"):
         response = client.get(reverse("points:verify_form"), {"serial": typed})
         assert response.status_code == 400
-        assert "证书编号" in response.content.decode()
+        assert "证书编号：格式不对" in response.content.decode()
     assert client.get(reverse("points:verify", args=["ABCDEF"])).status_code == 404
 
 

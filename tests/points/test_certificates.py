@@ -14,11 +14,13 @@ from manuals.models import RestudyTask
 from points.certificates import (
     STATUS_LABELS,
     certificate_pdf,
+    new_serial,
     normalise_serial,
     render_pdf,
     verify_url,
 )
 from points.checks import check_certificate_font
+from points.forms import SERIAL_SHAPE
 from points.models import Certificate, CertificateTemplate
 from points.services import (
     MSG_REVOKE_NEEDS_REASON,
@@ -243,13 +245,16 @@ def test_the_verify_form_says_nonsense_is_not_a_serial(client):
 
 
 def test_serials_are_long_random_and_unique(holder, worker):
-
     serials = {Certificate.objects.get(user=holder).serial}
-    for _n in range(30):
+    for _n in range(3):
         other = StaffFactory(org_unit=holder.org_unit)
         _reach_first_level(other)
         serials.add(Certificate.objects.get(user=other).serial)
-    assert len(serials) == 31
+    assert len(serials) == 4
+    # The generator itself, many times over: 60 random bits never repeat here.
+    serials |= {new_serial(2026) for _n in range(5000)}
+    assert len(serials) == 5004
+    assert all(SERIAL_SHAPE.fullmatch(s) for s in serials)
     assert all(len(s.replace("-", "")) == 16 for s in serials)
 
 

@@ -52,7 +52,7 @@ def _snapshot():
         Attempt.objects.count(),
         list(
             LedgerEntry.objects.order_by(
-                "user__username", "occurred_at", "rule_code"
+                "user__username", "occurred_at", "rule_code", "points"
             ).values_list("user__username", "rule_code", "points")
         ),
         sorted(Adjustment.objects.values_list("user__username", "status")),
@@ -68,13 +68,8 @@ def _seed(*args):
     return out.getvalue()
 
 
-def test_seed_demo_builds_a_street_runs_twice_the_same_and_resets(client, db):
-    """One chain, because each seed costs seconds: build, rebuild, reset."""
-    printed = _seed()
-    once = _snapshot()
-    _seed()
-    assert _snapshot() == once
-
+def test_seed_demo_builds_a_street_with_every_role_and_source(demo, client, db):
+    """The demo shows each capability: people, manual, quizzes and points."""
     # The organisation and its people
     User = get_user_model()
     street = OrgUnit.objects.get(name="拱宸桥街道")
@@ -96,9 +91,9 @@ def test_seed_demo_builds_a_street_runs_twice_the_same_and_resets(client, db):
         "community",
         "street",
     ]
-    assert DEMO_PASSWORD in printed
+    assert DEMO_PASSWORD in demo
     for username in ("GC0001", "GC0002", "GC0003", "GC0011", "GC0101"):
-        assert username in printed
+        assert username in demo
         client.logout()
         response = client.post(
             "/login/", {"username": username, "password": DEMO_PASSWORD}
@@ -149,7 +144,13 @@ def test_seed_demo_builds_a_street_runs_twice_the_same_and_resets(client, db):
     assert Appeal.objects.filter(status="pending").count() == 1
     assert PeriodFreeze.objects.exists() == (timezone.localdate().month > 1)
 
-    # --reset rebuilds the same demo
+
+def test_seed_demo_runs_twice_the_same_and_resets_to_the_first_build(demo, db):
+    """The package's build is the first one; each run after it must match it."""
+    once = _snapshot()
+    _seed()
+    assert _snapshot() == once
+
     users, roles, units, manual = once
     _seed("--reset")
     users_after, roles_after, units_after, manual_after = _snapshot()

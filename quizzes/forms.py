@@ -123,10 +123,20 @@ class ExtraAttemptGrantForm(WagtailAdminModelForm):
         from learning.selectors import staff_visible_to
 
         if self.for_user is not None:
-            self.fields["user"].queryset = staff_visible_to(user=self.for_user)
+            self.fields["user"].queryset = staff_visible_to(user=self.for_user).exclude(
+                pk=self.for_user.pk
+            )
         self.fields["quiz"].queryset = QuizPage.objects.filter(
             max_attempts__isnull=False
         ).order_by("path")
+
+    def clean(self):
+        from quizzes.services import MSG_SELF_GRANT
+
+        cleaned = super().clean()
+        if self.for_user is not None and cleaned.get("user") == self.for_user:
+            self.add_error("user", MSG_SELF_GRANT)
+        return cleaned
 
     def save(self, commit=True):
         from quizzes.services import extra_attempt_grant

@@ -467,6 +467,13 @@ class ExtraAttemptGrant(models.Model):
     class Meta:
         verbose_name = _("补考许可")
         verbose_name_plural = _("补考许可")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(user=models.F("granted_by")),
+                name="extra_attempt_not_self_granted",
+                violation_error_message=_("不能给自己补考许可。"),
+            )
+        ]
 
     def __str__(self):
         return f"{self.user} · {self.quiz.title}"

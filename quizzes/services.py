@@ -34,6 +34,8 @@ MSG_ENDED = "本测验已于 {at} 截止。"
 MSG_NO_ATTEMPTS_LEFT = "您已用完本测验的作答次数（共 {n} 次）。如需补考，请联系管理者。"
 MSG_TOO_SOON = "距上次作答不足 {minutes} 分钟，请于 {at} 后再试。"
 MSG_LATE = "已超过作答时间，本次答案未被记录。"
+MSG_SELF_GRANT = "不能给自己补考许可，请由其他管理者批准。"
+MSG_GRANT_OUT_OF_SCOPE = "只能为本单位及下级单位的社工批准补考。"
 MSG_SUBMITTED = "本次作答已交卷，不能再修改答案。"
 
 
@@ -472,6 +474,13 @@ def wrong_book_update(*, user, rows: list[AttemptQuestion], now) -> None:
 def extra_attempt_grant(
     *, manager, user, quiz: QuizPage, reason: str
 ) -> ExtraAttemptGrant:
+    """Nobody grants themselves another attempt, nor anyone outside their units."""
+    from learning.selectors import staff_visible_to
+
+    if user == manager:
+        raise ValidationError({"user": MSG_SELF_GRANT})
+    if not staff_visible_to(user=manager).filter(pk=user.pk).exists():
+        raise ValidationError({"user": MSG_GRANT_OUT_OF_SCOPE})
     grant = ExtraAttemptGrant(user=user, quiz=quiz, reason=reason, granted_by=manager)
     grant.full_clean()
     grant.save()

@@ -10,14 +10,15 @@ pytest_plugins = ["tests.manuals.fixtures", "tests.quizzes.fixtures"]
 
 
 def ensure_wagtail_base_data():
-    """Migrations create a locale, the root page and the default rulebook; a flush
+    """Migrations create a locale, the root page and collection and the default
+    rulebook; a flush
     removes them.
 
     Transactional tests (browser, concurrency) end with a flush, so these rows are
     put back before any test that needs them, including on a reused database.
     """
     from django.conf import settings
-    from wagtail.models import Locale, Page
+    from wagtail.models import Collection, Locale, Page
 
     from points.defaults import install
     from points.models import Level, Rule, RulebookVersion
@@ -25,6 +26,8 @@ def ensure_wagtail_base_data():
     Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
     if not Page.objects.filter(depth=1).exists():
         Page.add_root(instance=Page(title="Root", slug="root", live=True))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     install(RulebookVersion, Rule, Level)
 
 

@@ -6,6 +6,7 @@ import random
 import pytest
 from django.utils import timezone
 
+from learning.roles import Role
 from manuals.models import ChangeKind
 from quizzes.models import Attempt, CategoryQuizPage, QuestionStatus, WrongBookEntry
 from quizzes.services import (
@@ -138,7 +139,7 @@ def test_attempt_limit_and_delay_hold(category_test, worker):
 
 def test_extra_attempt_works_for_the_named_worker_only(category_test, org, worker):
     other = StaffFactory(org_unit=org["文澜社区"])
-    manager = StaffFactory(org_unit=org["桥西片区公共服务中心"])
+    manager = StaffFactory(org_unit=org["桥西片区公共服务中心"], role=Role.MANAGER)
     category_test.max_attempts = 1
     category_test.min_minutes_between = 0
     category_test.save()

@@ -4,6 +4,9 @@ import io
 import re
 
 import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from quizzes.bank import COLUMNS
@@ -356,3 +359,32 @@ def test_the_export_columns_are_wide_enough_to_read(client, manual, bank, traine
     longest = max(len(q.current.stem) for q in bank.values())
     assert _width(sheet, "题干") >= 2 * longest
     assert _width(sheet, "事项编码") >= 8
+
+
+def test_a_manager_cannot_grant_themselves_another_attempt(
+    client, category_test, org, community_manager
+):
+    from quizzes.services import MSG_SELF_GRANT, extra_attempt_grant
+
+    client.force_login(community_manager)
+    form = client.get(reverse("extra_attempts:add")).content.decode()
+    assert f'<option value="{community_manager.pk}"' not in form
+
+    posted = client.post(
+        reverse("extra_attempts:add"),
+        {"user": community_manager.pk, "quiz": category_test.pk, "reason": "自己"},
+    )
+    assert posted.status_code == 200
+    with pytest.raises(ValidationError) as refused:
+        extra_attempt_grant(
+            manager=community_manager,
+            user=community_manager,
+            quiz=category_test,
+            reason="自己",
+        )
+    assert MSG_SELF_GRANT in str(refused.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExtraAttemptGrant.objects.create(
+            user=community_manager, quiz=category_test, granted_by=community_manager
+        )
+    assert not ExtraAttemptGrant.objects.exists()

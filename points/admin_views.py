@@ -47,8 +47,14 @@ class RankingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        kind, number = cleaned.get("kind"), cleaned.get("number") or 1
-        if kind == "quarter" and number > 4:
+        kind, number = cleaned.get("kind"), cleaned.get("number")
+        if number is None and kind in ("month", "quarter") and cleaned.get("year"):
+            # Left empty: this year's current month or quarter, a past year's last.
+            today = timezone.localdate()
+            month = today.month if cleaned["year"] == today.year else 12
+            number = month if kind == "month" else (month - 1) // 3 + 1
+            cleaned["number"] = number
+        if kind == "quarter" and (number or 1) > 4:
             self.add_error("number", _("季度只能是 1–4。"))
         return cleaned
 

@@ -44,7 +44,9 @@ class AdjustmentForm(WagtailAdminModelForm):
             "condition_code",
         ]
         field_classes = {"user": StaffChoiceField, "rule": RuleChoiceField}
-        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        }
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -92,7 +94,8 @@ class AppealForm(forms.Form):
 class NewVersionForm(forms.Form):
     name = forms.CharField(label=_("版本名称"), max_length=40)
     effective_from = forms.DateField(
-        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("生效日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean_name(self):

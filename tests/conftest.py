@@ -11,8 +11,7 @@ pytest_plugins = ["tests.manuals.fixtures", "tests.quizzes.fixtures"]
 
 def ensure_wagtail_base_data():
     """Migrations create a locale, the root page and collection and the default
-    rulebook; a flush
-    removes them.
+    rulebook; a flush removes them.
 
     Transactional tests (browser, concurrency) end with a flush, so these rows are
     put back before any test that needs them, including on a reused database.

@@ -175,3 +175,21 @@ def test_the_page_lists_rows_in_pages_and_the_export_has_them_all(
     assert people[0].name in second and "第 2 / 2 页，共 3 行" in second
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.values)
     assert len(rows) == 4  # the header and every person
+
+
+def test_a_month_or_quarter_left_empty_means_the_current_one(
+    client, community_manager
+):
+    client.force_login(community_manager)
+    today = timezone.localdate()
+    quarter = (today.month - 1) // 3 + 1
+
+    month_page = client.get(reverse("points_rankings"), {"kind": "month"})
+    quarter_page = client.get(reverse("points_rankings"), {"kind": "quarter"})
+    last_year = client.get(
+        reverse("points_rankings"), {"kind": "month", "year": today.year - 1}
+    )
+
+    assert f"{today.year}年{today.month}月" in month_page.content.decode()
+    assert f"{today.year}年第{quarter}季度" in quarter_page.content.decode()
+    assert f"{today.year - 1}年12月" in last_year.content.decode()

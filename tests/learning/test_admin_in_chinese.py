@@ -135,3 +135,10 @@ def test_the_committed_catalogue_is_compiled_from_its_source(domain):
         (k[0] if isinstance(k, tuple) else k): v for k, v in compiled.items() if k
     }
     assert _po_entries(folder / f"{domain}.po") == translated
+
+
+def test_the_admin_login_names_the_product_not_wagtail(client):
+    html = client.get("/admin/login/").content.decode()
+
+    assert "登录社工学堂管理后台" in html
+    assert "Wagtail" not in html.split("<body", 1)[1].split("<script", 1)[0]

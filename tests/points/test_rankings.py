@@ -177,9 +177,7 @@ def test_the_page_lists_rows_in_pages_and_the_export_has_them_all(
     assert len(rows) == 4  # the header and every person
 
 
-def test_a_month_or_quarter_left_empty_means_the_current_one(
-    client, community_manager
-):
+def test_a_month_or_quarter_left_empty_means_the_current_one(client, community_manager):
     client.force_login(community_manager)
     today = timezone.localdate()
     quarter = (today.month - 1) // 3 + 1

@@ -112,3 +112,30 @@ def test_the_quiz_centre_fits_a_phone(live_server, phone, annual_exam, worker):
     assert no_horizontal_scroll(phone)
     phone.click(f"#exams a.button[href='{annual_exam.url}']")
     phone.wait_for_selector("[data-start]")
+
+
+def test_two_steps_never_share_a_rank(live_server, phone, practice, worker):
+    """Picking a rank another step holds swaps them, so the page shows exactly
+    the order that is saved, and shows it again after a reload."""
+    _log_in(phone, live_server, worker)
+    phone.goto(f"{live_server.url}{practice.url}")
+    phone.click("[data-start]")
+    phone.wait_for_selector("form.quiz")
+    ordering = _row(Attempt.objects.get(user=worker), "ordering")
+    first, second = (
+        f"select[name=q{ordering.position}_rank_{k}]" for k in "s1 s2".split()
+    )
+
+    phone.select_option(first, "1")
+    phone.select_option(second, "2")
+    phone.select_option(second, "1")
+
+    assert phone.input_value(first) == "2"
+    for _ in range(100):
+        ordering.refresh_from_db()
+        if ordering.response == ["s2", "s1"]:
+            break
+        phone.wait_for_timeout(100)
+    assert ordering.response == ["s2", "s1"]
+    phone.reload()
+    assert (phone.input_value(first), phone.input_value(second)) == ("2", "1")

@@ -117,9 +117,24 @@
     });
   }
 
+  // 排序: each rank is held by one step. Picking a rank another step holds gives
+  // that step this one's previous rank, so what is shown is what gets saved.
+  form.querySelectorAll("select[data-rank]").forEach(function (select) {
+    select.dataset.prev = select.value;
+  });
+  function swapRanks(select, fieldset) {
+    fieldset.querySelectorAll("select[data-rank]").forEach(function (other) {
+      if (other !== select && other.value && other.value === select.value) {
+        other.value = select.dataset.prev || "";
+      }
+    });
+    select.dataset.prev = select.value;
+  }
+
   form.addEventListener("change", function (event) {
     var fieldset = event.target.closest("fieldset.question");
     if (!fieldset) return;
+    if (event.target.matches("select[data-rank]")) swapRanks(event.target, fieldset);
     var st = stateOf(fieldset);
     st.seq = Math.max(Date.now(), st.seq + 1);
     st.refused = null;

@@ -60,8 +60,11 @@ def seed_org() -> dict[str, OrgUnit]:
     return units
 
 
-def seed_staff(units: dict[str, OrgUnit], rng: random.Random) -> dict[str, list]:
-    """60 workers, 3 trainers, 3 managers (街道, 片区, 社区), grouped by role."""
+def seed_staff(
+    units: dict[str, OrgUnit], rng: random.Random, per_community: int | None = None
+) -> dict[str, list]:
+    """60 workers (or per_community in each community but the first), 3 trainers,
+    3 managers (街道, 片区, 社区), grouped by role."""
     people: dict[str, list] = {"managers": [], "trainers": [], "workers": []}
     phone_base = 13805710000
     # One hash for the one demo password: hashing it 67 times cost seconds.
@@ -103,7 +106,11 @@ def seed_staff(units: dict[str, OrgUnit], rng: random.Random) -> dict[str, list]
     ]
     communities = [name for names in CENTRES.values() for name in names]
     number = 101
-    for community, count in zip(communities, WORKERS_PER_COMMUNITY, strict=True):
+    counts = list(WORKERS_PER_COMMUNITY)
+    if per_community:
+        # 衢州路社区, where the demo's approvals and appeal happen, keeps its seven.
+        counts[1:] = [per_community] * (len(communities) - 1)
+    for community, count in zip(communities, counts, strict=True):
         for _ in range(count):
             people["workers"].append(
                 ensure(number, Role.WORKER, units[community], rng.choice(POSITIONS))

@@ -17,8 +17,14 @@ class Command(BaseCommand):
             "--seed", type=int, default=2017, help="随机种子，相同种子得到相同数据"
         )
         parser.add_argument("--reset", action="store_true", help="先清除演示数据再重建")
+        parser.add_argument(
+            "--workers-per-community",
+            type=int,
+            default=None,
+            help="每个社区的社工人数（默认共 60 名）；测试用较小的街道",
+        )
 
-    def handle(self, *args, seed, reset, **options):
+    def handle(self, *args, seed, reset, workers_per_community, **options):
         if reset:
             self._reset()
         rng = random.Random(seed)
@@ -31,7 +37,7 @@ class Command(BaseCommand):
         )
         with index_updates_batched(), transaction.atomic():
             units = seed_org()
-            people = seed_staff(units, rng)
+            people = seed_staff(units, rng, per_community=workers_per_community)
             for step in self._later_steps():
                 step(units=units, people=people, rng=rng, stdout=self.stdout, now=now)
         self._print_logins(people)

@@ -5,6 +5,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 
+from tests.learning.demo import DEMO_ARGS
+
 
 @pytest.fixture(scope="package")
 def demo(django_db_setup, django_db_blocker):
@@ -23,7 +25,7 @@ def demo(django_db_setup, django_db_blocker):
         cache.clear()
         with transaction.atomic():
             out = StringIO()
-            call_command("seed_demo", "--seed", "7", stdout=out)
+            call_command("seed_demo", *DEMO_ARGS, stdout=out)
             yield out.getvalue()
             transaction.set_rollback(True)
         # Cached lookups (Wagtail's site root paths) may name rolled-back rows.

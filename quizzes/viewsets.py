@@ -220,7 +220,16 @@ class QuestionViewSet(ModelViewSet):
     def stats_view(self, request):
         if not request.user.has_perm("quizzes.view_question"):
             raise PermissionDenied
-        context = {"page_title": _("题目统计"), **bank_statistics(user=request.user)}
+        context = {
+            "page_title": _("题目统计"),
+            # Managers only read the bank: their links open the read-only view.
+            "open_view": (
+                "questions:edit"
+                if request.user.has_perm("quizzes.change_question")
+                else "questions:inspect"
+            ),
+            **bank_statistics(user=request.user),
+        }
         items = {i.pk: i for i in ServiceItemPage.objects.all()}
         for stat in context["conditions"]:
             item = items.get(stat.item_id)

@@ -388,3 +388,22 @@ def test_a_manager_cannot_grant_themselves_another_attempt(
             user=community_manager, quiz=category_test, granted_by=community_manager
         )
     assert not ExtraAttemptGrant.objects.exists()
+
+
+def test_statistics_link_a_manager_to_the_read_only_question(
+    client, manual, bank, practice, org, trainer, community_manager
+):
+    for _ in range(10):
+        person = StaffFactory(org_unit=org["衢州路社区"])
+        attempt_submit(attempt=attempt_start(user=person, quiz=practice))
+    question = bank["scenario"]
+
+    client.force_login(community_manager)
+    as_manager = client.get(reverse("questions:stats")).content.decode()
+    client.force_login(trainer)
+    as_trainer = client.get(reverse("questions:stats")).content.decode()
+
+    read_only = reverse("questions:inspect", args=[question.pk])
+    editor = reverse("questions:edit", args=[question.pk])
+    assert read_only in as_manager and editor not in as_manager
+    assert editor in as_trainer

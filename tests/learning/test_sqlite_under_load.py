@@ -8,52 +8,24 @@ locked"; a lost autosave is an answer graded 未作答.
 """
 
 import json
-import os
 import re
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 import requests
-from django.conf import settings
 from django.db import connection
 
 from manuals.models import ServiceItemPage
 from quizzes.models import Attempt
 from tests.factories import PASSWORD, StaffFactory
+from tests.workers import db_worker
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
 
 CLIENTS = 20
 SAVES_PER_CLIENT = 20
-
-
-def _worker_process():
-    """`manage.py db_worker` on the test's own SQLite file."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "learning.settings.test",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--backend",
-            "database",
-            "--interval",
-            "0.05",
-            "--no-startup-delay",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def _queue_index_work(rounds: int) -> int:
@@ -162,7 +134,7 @@ def test_twenty_workers_autosave_at_once_without_a_single_error(
     assert connection.vendor == "sqlite" and connection.settings_dict["NAME"]
     people = [StaffFactory(org_unit=org["衢州路社区"]) for _ in range(CLIENTS)]
     queued = _queue_index_work(rounds=40)
-    worker = _worker_process()
+    worker = db_worker(interval="0.05", stderr=subprocess.PIPE)
     try:
         records = [{} for _ in people]
         threads = [

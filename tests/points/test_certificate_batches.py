@@ -3,17 +3,13 @@ nothing issued twice, also when a crashed worker is restarted."""
 
 import datetime
 import io
-import os
 import signal
-import subprocess
-import sys
 import time
 import zipfile
 
 import openpyxl
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +25,7 @@ from points.services import (
 )
 from tests.factories import StaffFactory
 from tests.points.pdf import page_count, pdf_text, qr_codes
+from tests.workers import db_worker
 
 LAST_YEAR = timezone.localdate().year - 1
 
@@ -199,32 +196,12 @@ def test_a_zip_listing_fewer_lines_than_pages_is_filtered_by_reading_each_page(
 
 
 def _worker(*extra):
-    db = connection.settings_dict
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    url = f"postgres://{db['USER']}@{host}/{db['NAME']}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "learning.settings.test",
-        "DATABASE_URL": url,
-        "SHEGONG_PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-        "CERTIFICATE_BATCH_CHUNK": "2",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--backend",
-            "database",
-            "--interval",
-            "0.2",
-            "--no-startup-delay",
-            *extra,
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return db_worker(
+        *extra,
+        env={
+            "SHEGONG_PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+            "CERTIFICATE_BATCH_CHUNK": "2",
+        },
     )
 
 

@@ -3,8 +3,8 @@ from io import StringIO
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
 
+from tests.database import built_once
 from tests.learning.demo import DEMO_ARGS
 
 
@@ -21,12 +21,10 @@ def demo(django_db_setup, django_db_blocker):
 
     Yields what `seed_demo` printed.
     """
-    with django_db_blocker.unblock():
-        cache.clear()
-        with transaction.atomic():
-            out = StringIO()
-            call_command("seed_demo", *DEMO_ARGS, stdout=out)
-            yield out.getvalue()
-            transaction.set_rollback(True)
-        # Cached lookups (Wagtail's site root paths) may name rolled-back rows.
-        cache.clear()
+    cache.clear()
+    with built_once(django_db_blocker):
+        out = StringIO()
+        call_command("seed_demo", *DEMO_ARGS, stdout=out)
+        yield out.getvalue()
+    # Cached lookups (Wagtail's site root paths) may name rolled-back rows.
+    cache.clear()

@@ -352,15 +352,18 @@ def answer_save(
     if past_deadline(attempt, now):
         raise QuizRefused(MSG_LATE)
     rows = attempt.questions.filter(position=position)
-    if not rows.exists():
-        raise AttemptQuestion.DoesNotExist
     changes = {"response": response, "saved_at": now}
+    newer = rows
     if sequence is not None:
         # One conditional UPDATE, so two saves racing on SQLite (where the row
         # lock above does nothing) still keep the newer answer.
-        rows = rows.filter(save_sequence__lt=sequence)
+        newer = rows.filter(save_sequence__lt=sequence)
         changes["save_sequence"] = sequence
-    return rows.update(**changes) == 1
+    if newer.update(**changes) == 1:
+        return True
+    if not rows.exists():
+        raise AttemptQuestion.DoesNotExist
+    return False
 
 
 @transaction.atomic
@@ -448,11 +451,15 @@ def _award_pass(*, attempt: Attempt, quiz: QuizPage, now) -> None:
 
 def wrong_book_update(*, user, rows: list[AttemptQuestion], now) -> None:
     """Wrong answers go in; two right answers in a row take a question out."""
+    entries = {
+        entry.question_id: entry
+        for entry in WrongBookEntry.objects.filter(
+            user=user, question_id__in=[row.version.question_id for row in rows]
+        )
+    }
     for row in rows:
         question_id = row.version.question_id
-        entry = WrongBookEntry.objects.filter(
-            user=user, question_id=question_id
-        ).first()
+        entry = entries.get(question_id)
         if row.credit is not None and row.credit >= 1.0:
             if entry and entry.cleared_at is None:
                 entry.right_streak += 1
@@ -461,7 +468,7 @@ def wrong_book_update(*, user, rows: list[AttemptQuestion], now) -> None:
                 entry.save(update_fields=["right_streak", "cleared_at"])
             continue
         if entry is None:
-            entry = WrongBookEntry(
+            entry = entries[question_id] = WrongBookEntry(
                 user=user, question_id=question_id, last_wrong_at=now
             )
         entry.times_wrong += 1

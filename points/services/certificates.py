@@ -24,6 +24,7 @@ from points.models import (
     CertificateBatch,
     CertificateKind,
     CertificateTemplate,
+    Level,
 )
 from points.services.common import (
     MSG_NO_PERMISSION,
@@ -33,7 +34,7 @@ from points.services.common import (
     _log,
     _require,
 )
-from points.services.ledger import rulebook_in_force
+from points.services.ledger import rulebook_in_force, version_in_force_subquery
 
 MSG_LEVEL_NOT_REACHED = (
     "%(name)s 累计积分 %(points)s 分，未达到%(level)s（%(threshold)s 分）。"
@@ -298,8 +299,10 @@ def _visible(actor, user) -> bool:
 def levels_reached_issue(*, user, now=None) -> Certificate | None:
     """Called after an award: issue the level certificate the worker just reached."""
     today = timezone.localtime(now or timezone.now()).date()
-    levels = rulebook_in_force(today).levels.order_by("threshold")
-    reached = _reached_without_signoff(levels, lifetime_points(user))
+    levels = Level.objects.filter(version=version_in_force_subquery(today))
+    reached = _reached_without_signoff(
+        levels.order_by("threshold"), lifetime_points(user)
+    )
     if not reached or _live(user, CertificateKind.LEVEL, reached[-1].name).exists():
         return None
     certificate, _created = certificate_issue_level(

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum, Value
+from django.db.models import F, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -38,6 +38,28 @@ def rulebook_in_force(on: datetime.date) -> RulebookVersion:
     return version
 
 
+def version_in_force_subquery(on: datetime.date) -> Subquery:
+    """The pk of the version in force on the day, to filter rules or levels by."""
+    return Subquery(
+        RulebookVersion.objects.filter(effective_from__lte=on)
+        .order_by("-effective_from")
+        .values("pk")[:1]
+    )
+
+
+def _rule_in_force(code: str, on: datetime.date) -> Rule:
+    """The rule as the version in force on the day has it, in one query."""
+    rule = (
+        Rule.objects.select_related("version")
+        .filter(version=version_in_force_subquery(on), code=code)
+        .first()
+    )
+    if rule is None:
+        version = rulebook_in_force(on)  # says which day has no version at all
+        raise RuleNotFound(f"积分规则 {code} 在 {version} 中不存在。")
+    return rule
+
+
 def source_key(source) -> tuple[str, str]:
     """(type, id) naming what an award is for: a model instance or a plain pair."""
     if isinstance(source, tuple):
@@ -56,23 +78,27 @@ def _locked_balance(user, year: int) -> Balance:
     return Balance.objects.select_for_update().get(user=user, year=year)
 
 
-def _used(user, rule: Rule, *, year: int, day: datetime.date | None = None) -> int:
-    codes = list(
+def _used(user, rule: Rule, *, year: int, day: datetime.date) -> tuple[int, int]:
+    """Points already earned under the rule's cap group: (that day, that year)."""
+    codes = set(
         Rule.objects.filter(version=rule.version)
         .filter(cap_group=rule.group)
         .values_list("code", flat=True)
-    ) or [rule.code]
-    if rule.code not in codes:
-        codes.append(rule.code)
-    entries = LedgerEntry.objects.filter(user=user, year=year, rule_code__in=codes)
-    if day is not None:
-        start = datetime.datetime.combine(
-            day, datetime.time.min, tzinfo=timezone.get_current_timezone()
-        )
-        entries = entries.filter(
-            occurred_at__gte=start, occurred_at__lt=start + datetime.timedelta(days=1)
-        )
-    return entries.aggregate(total=Sum("points"))["total"] or 0
+    )
+    codes.add(rule.code)
+    start = datetime.datetime.combine(
+        day, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    today = Q(
+        occurred_at__gte=start, occurred_at__lt=start + datetime.timedelta(days=1)
+    )
+    totals = LedgerEntry.objects.filter(
+        user=user, year=year, rule_code__in=codes
+    ).aggregate(
+        year=Coalesce(Sum("points"), 0),
+        day=Coalesce(Sum("points", filter=today), 0),
+    )
+    return totals["day"], totals["year"]
 
 
 def _gate(*, exclusive: bool = False) -> None:
@@ -116,26 +142,18 @@ def _late_note(local: datetime.datetime, year: int, month: int) -> str:
 
 def _apply(entry: LedgerEntry, balance: Balance) -> None:
     """Keep the summaries in step with a new ledger line, in the same transaction."""
-    Balance.objects.filter(pk=balance.pk).update(
-        points=F("points") + entry.points,
-        hours=F("hours") + entry.hours,
-        updated_at=entry.posted_at,
-    )
-    total, _created = MonthTotal.objects.get_or_create(
-        user_id=entry.user_id, year=entry.year, month=entry.month
-    )
-    MonthTotal.objects.filter(pk=total.pk).update(
-        points=F("points") + entry.points,
-        hours=F("hours") + entry.hours,
-    )
+    changes = {"points": F("points") + entry.points, "hours": F("hours") + entry.hours}
     if entry.points > 0:
         # The latest moment a positive line happened, whatever order they came in.
-        reached = Greatest(
+        changes["reached_at"] = Greatest(
             Coalesce(F("reached_at"), Value(entry.occurred_at)),
             Value(entry.occurred_at),
         )
-        Balance.objects.filter(pk=balance.pk).update(reached_at=reached)
-        MonthTotal.objects.filter(pk=total.pk).update(reached_at=reached)
+    Balance.objects.filter(pk=balance.pk).update(updated_at=entry.posted_at, **changes)
+    total, _created = MonthTotal.objects.get_or_create(
+        user_id=entry.user_id, year=entry.year, month=entry.month
+    )
+    MonthTotal.objects.filter(pk=total.pk).update(**changes)
 
 
 @transaction.atomic
@@ -158,10 +176,7 @@ def points_award(
     """
     occurred_at = occurred_at or timezone.now()
     local = timezone.localtime(occurred_at)
-    version = rulebook_in_force(local.date())
-    rule = version.rules.filter(code=rule_code).first()
-    if rule is None:
-        raise RuleNotFound(f"积分规则 {rule_code} 在 {version} 中不存在。")
+    rule = _rule_in_force(rule_code, local.date())
     source_type, source_id = source_key(source)
     period_key = str(local.year) if once_per_year else ""
 
@@ -184,10 +199,11 @@ def points_award(
     hours = rule.hours * quantity if rule.per_hour else rule.hours
     hours = hours.quantize(Decimal("0.1"))
     if nominal > 0:
+        used_today, used_this_year = _used(user, rule, year=book_year, day=local.date())
         posting = rules.capped_award(
             nominal=nominal,
-            used_today=_used(user, rule, year=book_year, day=local.date()),
-            used_this_year=_used(user, rule, year=book_year),
+            used_today=used_today,
+            used_this_year=used_this_year,
             daily_cap=rule.daily_cap,
             annual_cap=rule.annual_cap,
         )
@@ -218,7 +234,8 @@ def points_award(
         reason=text[:200],
         author=author,
     )
-    entry.full_clean(exclude=["rule", "user", "author", "reverses"])
+    # Field checks only: the database holds the one-award and non-zero constraints.
+    entry.clean_fields(exclude=["rule", "user", "author", "reverses"])
     entry.save()
     _apply(entry, balance)
     if entry.points > 0:

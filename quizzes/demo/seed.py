@@ -313,7 +313,7 @@ def _simulate_attempts(workers, rng: random.Random, now) -> None:
             .order_by("page__path")
             .values_list("page_id", flat=True)
         )
-        for page_id in rng.sample(studied, min(2, len(studied))):
+        for page_id in rng.sample(studied, min(1, len(studied))):
             if page_id in practice:
                 day = now - datetime.timedelta(
                     days=rng.randint(10, 60), hours=rng.randint(0, 5)

@@ -162,23 +162,34 @@ def index_updates_batched():
     Every saved page queues a search-index and a reference-index task: seeding
     the demo queued 3,356 of them, minutes of work for the task worker. Inside
     this block nothing is queued; on leaving it, both indexes are rebuilt once,
-    in bulk, in this process.
+    in bulk, in this process, unless nothing was saved or deleted at all (a
+    second `seed_demo` finds everything in place).
     """
-    from django.db.models.signals import post_save
+    from django.db.models.signals import post_delete, post_save
     from modelsearch import signal_handlers
     from modelsearch.index import get_indexed_models
     from wagtail.signal_handlers import disable_reference_index_auto_update
 
+    changed = []
+
+    def note_change(**kwargs):
+        changed.append(True)
+
     models = [m for m in get_indexed_models() if getattr(m, "search_auto_update", True)]
     for model in models:
         post_save.disconnect(signal_handlers.post_save_signal_handler, sender=model)
+    post_save.connect(note_change, weak=False, dispatch_uid="index_updates_batched")
+    post_delete.connect(note_change, weak=False, dispatch_uid="index_updates_batched")
     try:
         with disable_reference_index_auto_update():
             yield
     finally:
+        post_save.disconnect(dispatch_uid="index_updates_batched")
+        post_delete.disconnect(dispatch_uid="index_updates_batched")
         for model in models:
             post_save.connect(signal_handlers.post_save_signal_handler, sender=model)
-    index_rebuild()
+    if changed:
+        index_rebuild()
 
 
 def index_rebuild() -> None:

@@ -108,7 +108,10 @@ def manual_workflow_ensure(*, root: ManualIndexPage) -> Workflow:
     WorkflowTask.objects.get_or_create(
         workflow=workflow, task=task, defaults={"sort_order": 0}
     )
-    WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
+    if not WorkflowPage.objects.filter(page=root, workflow=workflow).exists():
+        WorkflowPage.objects.update_or_create(
+            page=root, defaults={"workflow": workflow}
+        )
     return workflow
 
 

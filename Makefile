@@ -20,6 +20,10 @@ DEMO_ENV := DEBUG=$(DEBUG) WAGTAILADMIN_BASE_URL=http://127.0.0.1:$(PORT)
 # Django and Wagtail from source again, seconds each time.
 unexport PYTHONDONTWRITEBYTECODE
 TEST_ENV := env -u DATABASE_URL DJANGO_SETTINGS_MODULE=learning.settings.test
+# Two test processes per database: when one database's run is done, the other's
+# still has both cores. Tests that share a costly build stay in one process
+# (tests/conftest.py: pytest_xdist_make_scheduler).
+XDIST ?= -n 2
 
 .PHONY: demo test setup system-packages test-system-packages lint worker lock clean
 
@@ -70,16 +74,16 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The SQLite and PostgreSQL runs go side by side, one per core; each writes its
-# own log, printed whole when both are done, and either failing fails the target.
+# The SQLite and PostgreSQL runs go side by side; each writes its own log,
+# printed whole when both are done, and either failing fails the target.
 test: setup system-packages test-system-packages lint
 	$(TEST_ENV) $(MANAGE) check --fail-level WARNING
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
 	@mkdir -p .test-logs
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== 测试：SQLite 与 PostgreSQL ($(PG_URL)) 同时运行 =="; \
-	  $(TEST_ENV) $(BIN)/pytest --reuse-db $(PYTEST_ARGS) > .test-logs/sqlite.log 2>&1 & sqlite=$$!; \
-	  DATABASE_URL='$(PG_URL)' DJANGO_SETTINGS_MODULE=learning.settings.test $(BIN)/pytest --reuse-db $(PYTEST_ARGS) > .test-logs/postgres.log 2>&1 & postgres=$$!; \
+	  $(TEST_ENV) $(BIN)/pytest --reuse-db $(XDIST) $(PYTEST_ARGS) > .test-logs/sqlite.log 2>&1 & sqlite=$$!; \
+	  DATABASE_URL='$(PG_URL)' DJANGO_SETTINGS_MODULE=learning.settings.test $(BIN)/pytest --reuse-db $(XDIST) $(PYTEST_ARGS) > .test-logs/postgres.log 2>&1 & postgres=$$!; \
 	  wait $$sqlite; s=$$?; wait $$postgres; p=$$?; \
 	  echo "== 测试：SQLite（退出码 $$s）=="; cat .test-logs/sqlite.log; \
 	  echo "== 测试：PostgreSQL（退出码 $$p）=="; cat .test-logs/postgres.log; \
@@ -88,11 +92,11 @@ test: setup system-packages test-system-packages lint
 	  echo "PostgreSQL 不可用 ($(PG_URL))，而 REQUIRE_POSTGRES 已设置"; exit 1; \
 	else \
 	  echo "PostgreSQL 不可用 ($(PG_URL))，只在 SQLite 上测试"; \
-	  $(TEST_ENV) $(BIN)/pytest --reuse-db $(PYTEST_ARGS); \
+	  $(TEST_ENV) $(BIN)/pytest --reuse-db $(XDIST) $(PYTEST_ARGS); \
 	fi
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
 
 clean:
-	rm -rf $(VENV) .test-db.sqlite3* .test-logs .pytest_cache .ruff_cache
+	rm -rf $(VENV) .test-db.sqlite3* .test-db-*.lock .test-logs .pytest_cache .ruff_cache

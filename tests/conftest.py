@@ -1,3 +1,8 @@
+import fcntl
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 from django.db import connection
 
@@ -30,18 +35,133 @@ def ensure_wagtail_base_data():
     install(RulebookVersion, Rule, Level)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _templates_render_plainly(django_test_environment):
+    """Render templates as the site does, without Django's test instrumentation.
+
+    The test environment makes every template render send a signal that the test
+    client answers by copying the template's context. A Wagtail admin page renders
+    hundreds of templates, so that copying was most of the time a page took in a
+    test. Tests that read `response.context` ask for the `template_context`
+    fixture, which turns the instrumentation back on.
+    """
+    from django.template.base import Template
+    from django.test.utils import _TestState
+
+    instrumented = Template._render
+    Template._render = _TestState.saved_data.template_render
+    yield
+    Template._render = instrumented
+
+
+@pytest.fixture
+def template_context():
+    """`response.context` and `response.templates` filled in, for this test."""
+    from django.template.base import Template
+    from django.test.utils import instrumented_test_render
+
+    plain = Template._render
+    Template._render = instrumented_test_render
+    yield
+    Template._render = plain
+
+
+def _test_database_for_this_process(worker: str | None, keepdb: bool) -> None:
+    """The test database, migrated once however many processes run the tests.
+
+    Alone, the process migrates the test database as Django does. Under
+    `pytest -n 2` the first process to get here migrates it and each process
+    then works on its own copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE
+    on PostgreSQL), so Wagtail's migrations run once, not once per process.
+    """
+    from django.conf import settings
+
+    creation = connection.creation
+    if worker is None:
+        creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False, keepdb=keepdb
+        )
+        return
+    lock_path = settings.BASE_DIR / f".test-db-{connection.vendor}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # Kept between runs: migrate brings it up to date in a second or two.
+        creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False, keepdb=True
+        )
+        clone = creation.get_test_db_clone_settings(worker)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.close()
+            for leftover in ("", "-wal", "-shm"):
+                Path(clone["NAME"] + leftover).unlink(missing_ok=True)
+            shutil.copyfile(connection.settings_dict["NAME"], clone["NAME"])
+        else:
+            connection.close()
+            creation.clone_test_db(suffix=worker, verbosity=0, keepdb=False)
+    connection.close()
+    connection.settings_dict.update(clone)
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_keepdb
+):
+    keepdb = django_db_keepdb and not request.config.getvalue("create_db")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     with django_db_blocker.unblock():
+        _test_database_for_this_process(worker, keepdb)
         ensure_wagtail_base_data()
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            connection.creation.destroy_test_db(
+                connection.settings_dict["NAME"], verbosity=0
+            )
+
+
+def _wagtail_base_data_present() -> bool:
+    from wagtail.models import Page
+
+    from points.models import RulebookVersion
+
+    return Page.objects.filter(depth=1).exists() and RulebookVersion.objects.exists()
 
 
 @pytest.fixture(autouse=True)
-def _wagtail_base_data_after_flush(request):
+def _wagtail_base_data_after_flush(request, django_db_blocker):
+    """Put the base rows back after a transactional test's flush, before the
+    next test that needs them. With `-n 2` a worker may run such tests in any
+    order, so a plain test checks too, before its own transaction begins (an
+    autouse fixture is set up before `db`)."""
     marker = request.node.get_closest_marker("django_db")
     if marker and marker.kwargs.get("transaction"):
         request.getfixturevalue("transactional_db")
         ensure_wagtail_base_data()
+    elif marker or "db" in request.fixturenames:
+        with django_db_blocker.unblock():
+            if not _wagtail_base_data_present():
+                ensure_wagtail_base_data()
+
+
+# With `pytest -n 2` (make test), each module runs whole in one process, so its
+# module-scoped builds are made once; these folders share a package-scoped build
+# and go whole to one process too.
+SHARED_BUILD_FOLDERS = ("tests/learning/demo/",)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedBuildScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            for folder in SHARED_BUILD_FOLDERS:
+                if nodeid.startswith(folder):
+                    return folder
+            return nodeid.split("::", 1)[0]
+
+    return SharedBuildScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config, items):

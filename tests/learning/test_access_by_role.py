@@ -31,7 +31,9 @@ def _listed_usernames(response):
     return {row.username for row in response.context["object_list"]}
 
 
-def test_community_manager_lists_only_their_community(client, org, community_manager):
+def test_community_manager_lists_only_their_community(
+    client, org, community_manager, template_context
+):
     own = StaffFactory(org_unit=org["衢州路社区"], role=Role.WORKER)
     neighbour = StaffFactory(org_unit=org["文澜社区"], role=Role.WORKER)
     other_centre = StaffFactory(org_unit=org["如意里社区"], role=Role.WORKER)
@@ -94,7 +96,9 @@ def test_community_manager_cannot_edit_another_centres_staff_by_post(
     assert other_centre.org_unit == org["如意里社区"]
 
 
-def test_street_manager_sees_every_centre(client, org, street_manager):
+def test_street_manager_sees_every_centre(
+    client, org, street_manager, template_context
+):
     people = [
         StaffFactory(org_unit=org[name], role=Role.WORKER)
         for name in ("衢州路社区", "如意里社区", "杭丝社区")
@@ -107,7 +111,7 @@ def test_street_manager_sees_every_centre(client, org, street_manager):
 
 
 def test_centre_manager_sees_own_communities_not_other_centres(
-    client, org, centre_manager
+    client, org, centre_manager, template_context
 ):
     mine = StaffFactory(org_unit=org["登云路社区"], role=Role.WORKER)
     theirs = StaffFactory(org_unit=org["瓜山社区"], role=Role.WORKER)

@@ -7,13 +7,13 @@ def _login(client, username, password):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
-def test_login_with_employee_number(client, worker):
+def test_login_with_employee_number(client, worker, template_context):
     response = _login(client, worker.username, PASSWORD)
     assert response.status_code == 302
     assert client.get(reverse("home")).context["user"] == worker
 
 
-def test_login_with_phone_number(client, worker):
+def test_login_with_phone_number(client, worker, template_context):
     response = _login(client, worker.phone, PASSWORD)
     assert response.status_code == 302
     assert client.get(reverse("home")).context["user"] == worker

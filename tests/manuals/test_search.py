@@ -94,7 +94,9 @@ def test_unpublished_items_are_not_found_by_learners(catalogue):
     assert "SH-08" not in [h.page.item_code for h in manual_search(query="服刑")]
 
 
-def test_admin_page_search_understands_chinese_too(client, catalogue, trainer):
+def test_admin_page_search_understands_chinese_too(
+    client, catalogue, trainer, template_context
+):
     from manuals.services import manual_workflow_ensure
 
     manual_workflow_ensure(root=catalogue)

@@ -220,7 +220,7 @@ def _wait(condition, seconds=180):
 def test_a_crashed_worker_resumes_without_issuing_anything_twice(
     client, org, centre_manager
 ):
-    people = _trained(org["衢州路社区"], 14) + _trained(org["文澜社区"], 12)
+    people = _trained(org["衢州路社区"], 8) + _trained(org["文澜社区"], 6)
     batch = certificate_batch_start(
         actor=centre_manager, unit=centre_manager.org_unit, kind="hours", year=LAST_YEAR
     )

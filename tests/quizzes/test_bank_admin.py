@@ -196,7 +196,9 @@ def test_managers_list_only_grants_for_their_own_staff(
     assert "本社区" in html and "外片区" not in html
 
 
-def test_bank_filters_by_category_type_and_status(client, manual, bank, trainer):
+def test_bank_filters_by_category_type_and_status(
+    client, manual, bank, trainer, template_context
+):
     bank["judge"].status = "needs_review"
     bank["judge"].save()
     client.force_login(trainer)

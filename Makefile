@@ -57,14 +57,14 @@ test-system-packages:
 
 demo: setup system-packages
 	$(DEMO_ENV) $(MANAGE) migrate --noinput
-	$(DEMO_ENV) $(MANAGE) seed_demo --seed $(SEED)
+	$(DEMO_ENV) $(MANAGE) seed_demo --skip-checks --seed $(SEED)
 	@mkdir -p .demo
 	@echo "后台任务 worker 与网站一起启动（日志：.demo/worker.log）；按 Ctrl-C 同时停止。"
 	@echo "网站: http://127.0.0.1:$(PORT)/   管理后台: http://127.0.0.1:$(PORT)/admin/"
 	( $(DEMO_ENV) $(MANAGE) resume_certificate_batches --stale-after 0 && \
 	  exec env $(DEMO_ENV) $(MANAGE) db_worker ) > .demo/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(DEMO_ENV) $(MANAGE) runserver $(if $(filter 1,$(DEBUG)),,--noreload) 127.0.0.1:$(PORT)
+	$(DEMO_ENV) $(MANAGE) runserver --skip-checks $(if $(filter 1,$(DEBUG)),,--noreload) 127.0.0.1:$(PORT)
 
 worker: setup
 	$(MANAGE) resume_certificate_batches --stale-after 0

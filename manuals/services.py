@@ -309,7 +309,8 @@ def reading_start(
         last_beat_at=now,
         required_seconds=page.required_study_seconds(),
     )
-    session.full_clean()
+    # The related rows are the ones just read; the token is a fresh UUID.
+    session.full_clean(exclude=["user", "page", "revision"], validate_unique=False)
     session.save()
     return session
 

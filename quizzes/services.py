@@ -297,10 +297,8 @@ def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None =
         picked = draw(_candidates(), _rules_for(quiz), rng)
     except NotEnoughQuestions as short:
         raise QuizRefused(f"{short} 请联系培训师补充题目。") from short
-    versions = {
-        q.pk: q.current
-        for q in Question.objects.filter(pk__in=picked).select_related("current")
-    }
+    questions = Question.objects.filter(pk__in=picked).select_related("current")
+    questions = {q.pk: q for q in questions}
     attempt = Attempt.objects.create(
         token=uuid.uuid4(),
         user=user,
@@ -316,9 +314,10 @@ def attempt_start(*, user, quiz: QuizPage, now=None, rng: random.Random | None =
     )
     rows = []
     for position, question_id in enumerate(picked, start=1):
-        version = versions[question_id]
+        question = questions[question_id]
+        version = question.current
         order = [o["key"] for o in version.options]
-        if version.question.qtype != grading.JUDGE:
+        if question.qtype != grading.JUDGE:
             rng.shuffle(order)
         rows.append(
             AttemptQuestion(

@@ -319,7 +319,7 @@ def _simulate_attempts(workers, rng: random.Random, now) -> None:
                     days=rng.randint(10, 60), hours=rng.randint(0, 5)
                 )
                 _sit(worker, practice[page_id], day, skill, rng)
-        for quiz in rng.sample(categories, 2):
+        for quiz in rng.sample(categories, 1):
             day = now - datetime.timedelta(
                 days=rng.randint(5, 40), hours=rng.randint(0, 5)
             )

@@ -32,7 +32,7 @@ setup: $(BIN)/.installed
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	touch $@
 
 # Installs missing Debian packages when running as root; otherwise says what to install.
@@ -57,7 +57,7 @@ test-system-packages:
 
 demo: setup system-packages
 	$(DEMO_ENV) $(MANAGE) migrate --noinput
-	$(DEMO_ENV) $(MANAGE) seed_demo --skip-checks --seed $(SEED)
+	$(DEMO_ENV) $(MANAGE) seed_demo --skip-checks --index-in-background --seed $(SEED)
 	@mkdir -p .demo
 	@echo "后台任务 worker 与网站一起启动（日志：.demo/worker.log）；按 Ctrl-C 同时停止。"
 	@echo "网站: http://127.0.0.1:$(PORT)/   管理后台: http://127.0.0.1:$(PORT)/admin/"

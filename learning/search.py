@@ -156,14 +156,15 @@ def highlight(text: str, terms: list[str]):
 
 
 @contextmanager
-def index_updates_batched():
+def index_updates_batched(*, rebuild_in_background: bool = False):
     """Save many pages without queueing a background task for each save.
 
     Every saved page queues a search-index and a reference-index task: seeding
     the demo queued 3,356 of them, minutes of work for the task worker. Inside
     this block nothing is queued; on leaving it, both indexes are rebuilt once,
-    in bulk, in this process, unless nothing was saved or deleted at all (a
-    second `seed_demo` finds everything in place).
+    in bulk, in this process (or by the task worker, with rebuild_in_background),
+    unless nothing was saved or deleted at all (a second `seed_demo` finds
+    everything in place).
     """
     from django.db.models.signals import post_delete, post_save
     from modelsearch import signal_handlers
@@ -188,7 +189,13 @@ def index_updates_batched():
         post_delete.disconnect(dispatch_uid="index_updates_batched")
         for model in models:
             post_save.connect(signal_handlers.post_save_signal_handler, sender=model)
-    if changed:
+    if not changed:
+        return
+    if rebuild_in_background:
+        from learning.tasks import index_rebuild_task
+
+        index_rebuild_task.enqueue()
+    else:
         index_rebuild()
 
 

@@ -68,9 +68,9 @@ def _simulate_reading(readers, rng: random.Random, now) -> None:
     changed = next(i for i in items if i.item_code == CHANGED_ITEM)
     for reader in readers:
         diligence = rng.random()
-        # From a few items to a third of the manual: enough for every ranking,
+        # From a few items to a quarter of the manual: enough for every ranking,
         # coverage gap and re-study to show, and a seed that is done in seconds.
-        chosen = rng.sample(items, int(len(items) * (0.05 + 0.3 * diligence)))
+        chosen = rng.sample(items, int(len(items) * (0.05 + 0.2 * diligence)))
         if diligence > 0.3 and changed not in chosen:
             chosen.append(changed)
         for item in chosen:

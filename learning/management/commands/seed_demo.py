@@ -23,8 +23,15 @@ class Command(BaseCommand):
             default=None,
             help="每个社区的社工人数（默认共 60 名）；测试用较小的街道",
         )
+        parser.add_argument(
+            "--index-in-background",
+            action="store_true",
+            help="搜索索引与引用索引交给后台 worker 一次重建（make demo 用，网站先开）",
+        )
 
-    def handle(self, *args, seed, reset, workers_per_community, **options):
+    def handle(
+        self, *args, seed, reset, workers_per_community, index_in_background, **options
+    ):
         if reset:
             self._reset()
         rng = random.Random(seed)
@@ -35,7 +42,8 @@ class Command(BaseCommand):
             datetime.time.min,
             tzinfo=timezone.get_current_timezone(),
         )
-        with index_updates_batched(), transaction.atomic():
+        batched = index_updates_batched(rebuild_in_background=index_in_background)
+        with batched, transaction.atomic():
             units = seed_org()
             people = seed_staff(units, rng, per_community=workers_per_community)
             for step in self._later_steps():

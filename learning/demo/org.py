@@ -17,7 +17,7 @@ CENTRES = {
     "桥东片区公共服务中心": ["如意里社区", "吉祥寺社区", "瓜山社区"],
     "运河片区公共服务中心": ["拱宸桥社区", "桥弄街社区", "杭丝社区"],
 }
-WORKERS_PER_COMMUNITY = [7, 7, 7, 7, 7, 6, 7, 6, 6]  # 60 in all
+WORKERS_PER_COMMUNITY = [7, 5, 5, 5, 5, 4, 5, 4, 4]  # 44 in all
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱马胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉婷晶莉"
@@ -63,7 +63,7 @@ def seed_org() -> dict[str, OrgUnit]:
 def seed_staff(
     units: dict[str, OrgUnit], rng: random.Random, per_community: int | None = None
 ) -> dict[str, list]:
-    """60 workers (or per_community in each community but the first), 3 trainers,
+    """44 workers (or per_community in each community but the first), 3 trainers,
     3 managers (街道, 片区, 社区), grouped by role."""
     people: dict[str, list] = {"managers": [], "trainers": [], "workers": []}
     phone_base = 13805710000

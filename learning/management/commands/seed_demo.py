@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "--workers-per-community",
             type=int,
             default=None,
-            help="每个社区的社工人数（默认共 60 名）；测试用较小的街道",
+            help="每个社区的社工人数（默认共 44 名）；测试用较小的街道",
         )
         parser.add_argument(
             "--index-in-background",

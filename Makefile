@@ -12,6 +12,7 @@ SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2
 # Browser tests drive Debian's Chromium; PDF tests read text with pdftotext.
 TEST_SYSTEM_PACKAGES := chromium poppler-utils
 MANAGE := $(BIN)/python manage.py
+UV := $(VENV)/tools/bin/uv
 # `make demo` serves as users see it, DEBUG off; `DEBUG=1 make demo` is for developers.
 DEBUG ?= 0
 # Links and certificate QR codes name the address the demo is served at.
@@ -29,10 +30,15 @@ XDIST ?= -n 2
 
 setup: $(BIN)/.installed
 
+# uv installs the locked packages. It is fetched with the system's pip into the
+# venv's tools/ (a venv without its own pip is ready in a fraction of a second),
+# or with the venv's pip where the system Python has none. Packages are compiled
+# to bytecode at install, on every core, not module by module at first import.
 $(BIN)/.installed: requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	test -x $(UV) || $(PYTHON) -m pip install -q --disable-pip-version-check --target $(VENV)/tools uv \
+	  || { $(BIN)/python -m ensurepip -q && $(BIN)/python -m pip install -q --disable-pip-version-check --target $(VENV)/tools uv; }
+	$(UV) pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	touch $@
 
 # Installs missing Debian packages when running as root; otherwise says what to install.
@@ -96,7 +102,7 @@ test: setup system-packages test-system-packages lint
 	fi
 
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
+	$(UV) pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
 
 clean:
 	rm -rf $(VENV) .test-db.sqlite3* .test-db-*.lock .test-logs .pytest_cache .ruff_cache

@@ -83,8 +83,9 @@ lint: setup
 # The SQLite and PostgreSQL runs go side by side; each writes its own log,
 # printed whole when both are done, and either failing fails the target.
 test: setup system-packages test-system-packages lint
-	$(TEST_ENV) $(MANAGE) check --fail-level WARNING
-	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+	$(TEST_ENV) $(MANAGE) check --fail-level WARNING & checks=$$!; \
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run; migrations=$$?; \
+	wait $$checks && test $$migrations -eq 0
 	@mkdir -p .test-logs
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== 测试：SQLite 与 PostgreSQL ($(PG_URL)) 同时运行 =="; \

@@ -77,18 +77,33 @@ def _test_database_for_this_process(worker: str | None, keepdb: bool) -> None:
     from django.conf import settings
 
     creation = connection.creation
-    if worker is None:
+
+    def build(keep: bool) -> None:
+        if connection.vendor == "sqlite" and not keep:
+            # A journal left by a killed run would be replayed into the new file.
+            name = creation._get_test_db_name()
+            for leftover in ("-wal", "-shm"):
+                Path(name + leftover).unlink(missing_ok=True)
         creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False, keepdb=keepdb
+            verbosity=0, autoclobber=True, serialize=False, keepdb=keep
         )
+
+    if worker is None:
+        build(keepdb)
         return
     lock_path = settings.BASE_DIR / f".test-db-{connection.vendor}.lock"
-    with open(lock_path, "w") as lock:
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    with open(lock_path, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        # Kept between runs: migrate brings it up to date in a second or two.
-        creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False, keepdb=True
-        )
+        lock.seek(0)
+        # The first process of this run builds it (anew with --create-db); the
+        # others find it ready.
+        ready = lock.read() == run
+        build(keepdb or ready)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(run)
+        lock.flush()
         clone = creation.get_test_db_clone_settings(worker)
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:

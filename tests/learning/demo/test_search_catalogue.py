@@ -1,13 +1,13 @@
-"""Chinese search over the demo catalogue, on whichever database the suite runs."""
+"""Chinese search over the demo catalogue, on whichever database the suite runs.
+
+It searches the seeded demo this package shares, built once per test run."""
 
 import pytest
 from django.urls import reverse
 
-from manuals.demo.catalogue import CATEGORIES, ITEMS
+from manuals.demo.catalogue import ITEMS
 from manuals.models import ManualIndexPage
 from manuals.selectors import manual_search
-from manuals.services import category_ensure, item_create, manual_root_ensure
-from tests.database import built_once
 
 EXPECTED_FIRST = {
     "低保": "SH-01",
@@ -20,25 +20,11 @@ EXPECTED_FIRST = {
 }
 
 
-@pytest.fixture(scope="module")
-def _catalogue_built(django_db_setup, django_db_blocker):
-    """The 43 demo items take seconds to build and index: once per module."""
-    with built_once(django_db_blocker):
-        root = manual_root_ensure()
-        categories = {
-            c["code"]: category_ensure(
-                root=root, code=c["code"], title=c["title"], slug=c["slug"]
-            )
-            for c in CATEGORIES
-        }
-        for data in ITEMS:
-            item_create(category=categories[data["category"]], data=data)
-        yield root.pk
-
-
 @pytest.fixture
-def catalogue(_catalogue_built, db):
-    return ManualIndexPage.objects.get(pk=_catalogue_built)
+def catalogue(demo, db):
+    """The seeded demo's manual: every item of the catalogue, indexed in bulk as
+    `make demo` indexes it."""
+    return ManualIndexPage.objects.get()
 
 
 def test_each_query_finds_the_right_item_first(catalogue):

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -124,6 +125,22 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.name or self.username
+
+    def clean(self):
+        """工号 and 手机号 share one login box: neither may be another's other."""
+        super().clean()
+        others = type(self)._default_manager.exclude(pk=self.pk)
+        errors = {}
+        if self.username and others.filter(phone=self.username).exists():
+            errors["username"] = _(
+                "该工号与另一位员工的手机号相同，登录时会进错账号，请换一个工号。"
+            )
+        if self.phone and others.filter(username=self.phone).exists():
+            errors["phone"] = _(
+                "该手机号与另一位员工的工号相同，登录时会进错账号，请核对。"
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         # Blank phones are stored as NULL so the unique constraint allows many.

@@ -163,6 +163,30 @@ def test_manager_adds_a_worker_to_their_community(client, org, community_manager
     assert created.check_password("Welcome-2026!")
 
 
+def test_a_new_employee_number_cannot_be_a_colleagues_phone(
+    client, org, community_manager
+):
+    colleague = StaffFactory(org_unit=org["衢州路社区"], role=Role.WORKER)
+    client.force_login(community_manager)
+
+    response = client.post(
+        reverse("staff:add"),
+        {
+            "username": colleague.phone,
+            "name": "新同事",
+            "phone": "13700000002",
+            "org_unit": org["衢州路社区"].pk,
+            "role": Role.WORKER.value,
+            "is_active": "on",
+            "initial_password": "Welcome-2026!",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "与另一位员工的手机号相同" in response.content.decode()
+    assert not StaffFactory._meta.model.objects.filter(name="新同事").exists()
+
+
 def test_manager_cannot_place_staff_outside_their_subtree(
     client, org, community_manager
 ):

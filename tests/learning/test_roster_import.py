@@ -348,3 +348,29 @@ def test_template_download_has_the_chinese_headers(client, org, street_manager):
     headers = [c.value for c in book.worksheets[0][1]]
     assert headers == COLUMNS
     assert book.sheetnames == ["花名册", "填写说明"]
+
+
+def test_an_employee_number_that_is_someone_elses_phone_is_refused(org, street_manager):
+    """工号 and 手机号 log in through one box: the same string for two people
+    would let one of them into the other's account."""
+    StaffFactory(org_unit=org["衢州路社区"], role=Role.WORKER, phone="13600000077")
+    rows = [_row(工号="13600000077", 手机号="13600000001")]
+
+    report = roster_import(
+        content=_xlsx(rows), filename="x.xlsx", actor=street_manager, dry_run=True
+    )
+
+    assert [(e.row, e.column) for e in report.errors] == [(2, "工号")]
+    assert "手机号相同" in report.errors[0].message
+
+
+def test_a_phone_that_is_someone_elses_employee_number_is_refused(org, street_manager):
+    StaffFactory(org_unit=org["衢州路社区"], role=Role.WORKER, username="13600000088")
+    rows = [_row(手机号="13600000088")]
+
+    report = roster_import(
+        content=_csv(rows), filename="x.csv", actor=street_manager, dry_run=True
+    )
+
+    assert [(e.row, e.column) for e in report.errors] == [(2, "手机号")]
+    assert "工号相同" in report.errors[0].message

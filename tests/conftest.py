@@ -78,12 +78,14 @@ def _test_database_for_this_process(worker: str | None, keepdb: bool) -> None:
 
     creation = connection.creation
 
+    def remove(name: str, parts: tuple[str, ...]) -> None:
+        for part in parts:
+            Path(name + part).unlink(missing_ok=True)
+
     def build(keep: bool) -> None:
         if connection.vendor == "sqlite" and not keep:
             # A journal left by a killed run would be replayed into the new file.
-            name = creation._get_test_db_name()
-            for leftover in ("-wal", "-shm"):
-                Path(name + leftover).unlink(missing_ok=True)
+            remove(creation._get_test_db_name(), ("-wal", "-shm"))
         creation.create_test_db(
             verbosity=0, autoclobber=True, serialize=False, keepdb=keep
         )
@@ -109,8 +111,7 @@ def _test_database_for_this_process(worker: str | None, keepdb: bool) -> None:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             connection.close()
-            for leftover in ("", "-wal", "-shm"):
-                Path(clone["NAME"] + leftover).unlink(missing_ok=True)
+            remove(clone["NAME"], ("", "-wal", "-shm"))
             shutil.copyfile(connection.settings_dict["NAME"], clone["NAME"])
         else:
             connection.close()

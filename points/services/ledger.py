@@ -27,12 +27,15 @@ class RuleNotFound(LookupError):
     pass
 
 
-def rulebook_in_force(on: datetime.date) -> RulebookVersion:
-    version = (
-        RulebookVersion.objects.filter(effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
+def _versions_in_force(on: datetime.date):
+    """Versions effective by the day, the one in force first."""
+    return RulebookVersion.objects.filter(effective_from__lte=on).order_by(
+        "-effective_from"
     )
+
+
+def rulebook_in_force(on: datetime.date) -> RulebookVersion:
+    version = _versions_in_force(on).first()
     if version is None:
         raise RuleNotFound(f"{on} 没有生效的积分规则版本。")
     return version
@@ -40,11 +43,7 @@ def rulebook_in_force(on: datetime.date) -> RulebookVersion:
 
 def version_in_force_subquery(on: datetime.date) -> Subquery:
     """The pk of the version in force on the day, to filter rules or levels by."""
-    return Subquery(
-        RulebookVersion.objects.filter(effective_from__lte=on)
-        .order_by("-effective_from")
-        .values("pk")[:1]
-    )
+    return Subquery(_versions_in_force(on).values("pk")[:1])
 
 
 def _rule_in_force(code: str, on: datetime.date) -> Rule:

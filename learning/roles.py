@@ -72,3 +72,7 @@ def role_from_label(label: str) -> Role | None:
 
 # Trainers in this group may approve and publish manual updates.
 APPROVER_GROUP = "高级培训师"
+
+# Only members of this group (and superusers) may publish directly, unpublish,
+# move, delete or password-protect the manual's root and its categories.
+MANUAL_ADMIN_GROUP = "手册管理员"

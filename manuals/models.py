@@ -16,7 +16,7 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, Revision
+from wagtail.models import AbstractGroupApprovalTask, Orderable, Page, Revision
 from wagtail.search import index
 
 from learning.search import SegmentedAutocompleteField, SegmentedSearchField
@@ -57,6 +57,16 @@ class ChangeKind(models.TextChoices):
     WORDING = "wording", _("文字修订")
 
 
+class StructurePageMixin:
+    """The root and the categories hold the manual together: see
+    manuals.permissions for who may take them offline or delete them."""
+
+    def permissions_for_user(self, user):
+        from manuals.permissions import StructurePagePermissionTester
+
+        return StructurePagePermissionTester(user, self)
+
+
 class LearnerPageMixin:
     """Manual pages are for staff: visitors are sent to the login page."""
 
@@ -66,7 +76,7 @@ class LearnerPageMixin:
         return super().serve(request, *args, **kwargs)
 
 
-class ManualIndexPage(LearnerPageMixin, Page):
+class ManualIndexPage(StructurePageMixin, LearnerPageMixin, Page):
     """手册首页: the root of the 全能社工培训手册."""
 
     intro = RichTextField(_("简介"), blank=True, features=["bold", "link", "ol", "ul"])
@@ -92,7 +102,7 @@ class ManualIndexPage(LearnerPageMixin, Page):
         return context
 
 
-class CategoryPage(LearnerPageMixin, Page):
+class CategoryPage(StructurePageMixin, LearnerPageMixin, Page):
     """One of the centre's 7 service categories."""
 
     code = models.CharField(_("类别代码"), max_length=4, unique=True)
@@ -645,3 +655,39 @@ class RestudyTask(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.page.title}"
+
+
+class ReviewTask(AbstractGroupApprovalTask):
+    """Approval by a member of the chosen groups other than the person who
+    submitted the change or wrote the revision under review (four eyes)."""
+
+    def _is_own_work(self, obj, user) -> bool:
+        state = getattr(obj, "current_workflow_state", None)
+        if state is None:
+            return False
+        if state.requested_by_id == user.pk:
+            return True
+        task_state = state.current_task_state
+        revision = task_state.revision if task_state else None
+        return revision is not None and revision.user_id == user.pk
+
+    def get_actions(self, obj, user):
+        if self._is_own_work(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        return (
+            super()
+            .get_task_states_user_can_moderate(user, **kwargs)
+            .exclude(workflow_state__requested_by=user)
+            .exclude(revision__user=user)
+        )
+
+    @classmethod
+    def get_description(cls):
+        return _("所选用户组的成员审核，提交人和修改人本人不能审核")
+
+    class Meta:
+        verbose_name = _("他人审核")
+        verbose_name_plural = _("他人审核")

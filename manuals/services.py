@@ -16,7 +16,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from learning.roles import APPROVER_GROUP, Role
+from learning.roles import APPROVER_GROUP, MANUAL_ADMIN_GROUP, Role
 from manuals import changes, rules
 from manuals.models import (
     CategoryPage,
@@ -25,6 +25,7 @@ from manuals.models import (
     ManualIndexPage,
     ReadingSession,
     RestudyTask,
+    ReviewTask,
     ServiceItemPage,
     StudyRecord,
 )
@@ -79,32 +80,52 @@ def manual_root_ensure(*, title: str = "全能社工培训手册") -> ManualInde
     return manual
 
 
+# Earlier installs let managers approve through a plain group task.
+_RETIRED_TASK_NAMES = ["高级培训师或管理者审核"]
+REVIEW_TASK_NAME = "高级培训师审核（非本人）"
+
+
 @transaction.atomic
 def manual_workflow_ensure(*, root: ManualIndexPage) -> Workflow:
-    """培训师 edit and submit; a 高级培训师 or 管理者 approves, which publishes."""
+    """培训师 edit and submit; another 高级培训师 approves, which publishes.
+
+    Nobody but a 手册管理员 (or a superuser) publishes without review, so senior
+    trainers hold no publish_page, and managers only view the manual.
+    """
     trainers = Group.objects.get(name=str(Role.TRAINER.label))
     approvers, _created = Group.objects.get_or_create(name=APPROVER_GROUP)
+    manual_admins, _created = Group.objects.get_or_create(name=MANUAL_ADMIN_GROUP)
     managers = Group.objects.get(name=str(Role.MANAGER.label))
     grants = {
         trainers: ["add_page", "change_page"],
-        approvers: ["add_page", "change_page", "publish_page"],
-        # Managers cannot edit, but approving a change publishes it as them.
-        managers: ["view_page", "publish_page"],
+        approvers: ["add_page", "change_page"],
+        manual_admins: ["add_page", "change_page", "publish_page", "bulk_delete_page"],
+        managers: ["view_page"],
     }
-    for group, codenames in grants.items():
-        for codename in codenames:
+    codenames = {c for granted in grants.values() for c in granted}
+    permissions = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label="wagtailcore", codename__in=codenames
+        )
+    }
+    for group in (trainers, approvers, manual_admins, managers):
+        held = GroupPagePermission.objects.filter(group=group, page=root)
+        held.exclude(permission__codename__in=grants[group]).delete()
+        for codename in grants[group]:
             GroupPagePermission.objects.get_or_create(
-                group=group,
-                page=root,
-                permission=Permission.objects.get(
-                    content_type__app_label="wagtailcore", codename=codename
-                ),
+                group=group, page=root, permission=permissions[codename]
             )
     workflow, _created = Workflow.objects.get_or_create(name="手册发布审核")
-    task = GroupApprovalTask.objects.filter(name="高级培训师或管理者审核").first()
+    task = ReviewTask.objects.filter(name=REVIEW_TASK_NAME).first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name="高级培训师或管理者审核")
-    task.groups.set([approvers, managers])
+        task = ReviewTask.objects.create(name=REVIEW_TASK_NAME)
+    task.groups.set([approvers])
+    for retired in GroupApprovalTask.objects.filter(
+        name__in=_RETIRED_TASK_NAMES, active=True
+    ).exclude(pk=task.pk):
+        WorkflowTask.objects.filter(workflow=workflow, task=retired).delete()
+        retired.deactivate()
     WorkflowTask.objects.get_or_create(
         workflow=workflow, task=task, defaults={"sort_order": 0}
     )

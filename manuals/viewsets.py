@@ -2,10 +2,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from learning.permissions import ScopedViewSetMixin
 from manuals.models import ItemPublication
 
 
-class ItemPublicationViewSet(ModelViewSet):
+class ItemPublicationViewSet(ScopedViewSetMixin, ModelViewSet):
     """Every publication of every item, with what changed; nothing can be edited."""
 
     model = ItemPublication

@@ -6,7 +6,7 @@ from django.urls import reverse
 from wagtail.models import WorkflowState
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
-from learning.roles import APPROVER_GROUP, Role
+from learning.roles import APPROVER_GROUP, MANUAL_ADMIN_GROUP, Role
 from manuals.models import ItemPublication, ServiceItemPage
 from tests.factories import StaffFactory
 
@@ -71,6 +71,14 @@ def approver(org):
     return user
 
 
+@pytest.fixture
+def publisher(org):
+    """A 手册管理员, who publishes without review."""
+    user = StaffFactory(org_unit=org["拱宸桥街道"], role=Role.TRAINER)
+    user.groups.add(Group.objects.get(name=MANUAL_ADMIN_GROUP))
+    return user
+
+
 def _create(client, manual, **extra):
     url = reverse(
         "wagtailadmin_pages:add",
@@ -130,14 +138,9 @@ def test_approver_publishes_what_the_trainer_submitted(
     assert ItemPublication.objects.filter(page=page, kind="first").exists()
 
 
-def test_a_manager_can_approve_too(client, manual, trainer, centre_manager):
-    client.force_login(trainer)
-    _create(client, manual)
-    page = ServiceItemPage.objects.get(item_code="T-10")
-    state = WorkflowState.objects.get(object_id=str(page.pk))
-    client.force_login(centre_manager)
-
-    client.post(
+def _approve(client, page):
+    state = WorkflowState.objects.get(object_id=str(page.pk), status="in_progress")
+    return client.post(
         reverse(
             "wagtailadmin_pages:workflow_action",
             args=[page.pk, "approve", state.current_task_state.pk],
@@ -145,8 +148,57 @@ def test_a_manager_can_approve_too(client, manual, trainer, centre_manager):
         {"comment": ""},
     )
 
+
+def test_a_manager_cannot_approve_or_publish(client, manual, trainer, centre_manager):
+    client.force_login(trainer)
+    _create(client, manual)
+    page = ServiceItemPage.objects.get(item_code="T-10")
+    client.force_login(centre_manager)
+
+    response = _approve(client, page)
+    client.post(
+        reverse("wagtailadmin_pages:edit", args=[manual["dibao"].pk]),
+        _form({"action-publish": "publish", "title": "被改了"}, []),
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    page.refresh_from_db()
+    assert not page.live
+    manual["dibao"].refresh_from_db()
+    assert manual["dibao"].title == "最低生活保障申请"
+
+
+def test_a_senior_trainer_cannot_approve_his_own_submission(
+    client, manual, approver, org
+):
+    client.force_login(approver)
+    _create(client, manual)
+    page = ServiceItemPage.objects.get(item_code="T-10")
+
+    own = _approve(client, page)
+    page.refresh_from_db()
+    assert own["Location"] == "/admin/" and not page.live
+    assert client.get(reverse("wagtailadmin_home")).status_code == 200
+
+    colleague = StaffFactory(org_unit=org["拱宸桥街道"], role=Role.TRAINER)
+    colleague.groups.add(Group.objects.get(name=APPROVER_GROUP))
+    client.force_login(colleague)
+    _approve(client, page)
     page.refresh_from_db()
     assert page.live
+
+
+def test_a_senior_trainer_cannot_publish_his_own_edit_directly(
+    client, manual, approver
+):
+    client.force_login(approver)
+    item = manual["dibao"]
+    client.post(
+        reverse("wagtailadmin_pages:edit", args=[item.pk]),
+        _form({"action-publish": "publish", "title": "自己改自己发"}, []),
+    )
+    item.refresh_from_db()
+    assert item.title == "最低生活保障申请"
 
 
 def test_worker_cannot_open_or_post_the_page_editor(client, manual, worker):
@@ -166,11 +218,11 @@ def test_worker_cannot_open_or_post_the_page_editor(client, manual, worker):
 
 
 def test_reordering_and_editing_conditions_in_the_admin_keeps_their_codes(
-    client, manual, approver
+    client, manual, publisher
 ):
     page = manual["dibao"]
     c1, c2, c3 = page.conditions.all()
-    client.force_login(approver)
+    client.force_login(publisher)
 
     response = client.post(
         reverse("wagtailadmin_pages:edit", args=[page.pk]),
@@ -203,10 +255,10 @@ def test_reordering_and_editing_conditions_in_the_admin_keeps_their_codes(
     assert page.condition_number("c1") == 2
 
 
-def test_a_deleted_code_is_never_given_to_a_new_condition(client, manual, approver):
+def test_a_deleted_code_is_never_given_to_a_new_condition(client, manual, publisher):
     page = manual["dibao"]
     c1, c2, c3 = page.conditions.all()
-    client.force_login(approver)
+    client.force_login(publisher)
     edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
     base = {
         "title": page.title,
@@ -244,10 +296,10 @@ def test_a_deleted_code_is_never_given_to_a_new_condition(client, manual, approv
     assert [c.code for c in page.conditions.all()] == ["c1", "c2", "c4"]
 
 
-def test_condition_anchor_link_survives_reordering(client, manual, approver, worker):
+def test_condition_anchor_link_survives_reordering(client, manual, publisher, worker):
     page = manual["dibao"]
     c1, c2, c3 = page.conditions.all()
-    client.force_login(approver)
+    client.force_login(publisher)
     client.post(
         reverse("wagtailadmin_pages:edit", args=[page.pk]),
         _form(
@@ -274,17 +326,19 @@ def test_condition_anchor_link_survives_reordering(client, manual, approver, wor
     assert c3.text in html[start : start + 500]
 
 
-def test_a_manager_can_read_but_not_edit_the_manual(client, manual, centre_manager):
+def test_a_manager_reads_the_manual_on_the_site_but_cannot_edit_it(
+    client, manual, centre_manager
+):
     page = manual["dibao"]
     client.force_login(centre_manager)
 
-    explorer = client.get(reverse("wagtailadmin_explore", args=[manual["social"].pk]))
+    reading = client.get(page.url)
     edit = client.post(
         reverse("wagtailadmin_pages:edit", args=[page.pk]),
         _form({"action-publish": "publish", "title": "管理者改的"}, []),
     )
 
-    assert explorer.status_code == 200
+    assert reading.status_code == 200
     assert edit.status_code in (302, 403)
     page.refresh_from_db()
     assert page.title == "最低生活保障申请"

@@ -19,4 +19,7 @@ def test_setup_manual_makes_the_manual_the_site_root_once(db):
     )
     assert ("培训师", "change_page") in granted
     assert ("培训师", "publish_page") not in granted
-    assert ("高级培训师", "publish_page") in granted
+    assert ("高级培训师", "change_page") in granted
+    # Nobody but a 手册管理员 publishes without another person's review.
+    assert {g for g, c in granted if c == "publish_page"} == {"手册管理员"}
+    assert ("管理者", "view_page") in granted

@@ -146,7 +146,8 @@ def freeze_view(request):
     data = request.POST if request.method == "POST" else request.GET
     form = RankingForm(data, user=user)
     if "unit" in data and not (
-        org_units_visible_to(user=user).filter(pk=data["unit"]).exists()
+        looks_like_id(data["unit"])
+        and org_units_visible_to(user=user).filter(pk=data["unit"]).exists()
     ):
         raise PermissionDenied
     back = reverse("points_rankings")

@@ -236,7 +236,14 @@ def install(RulebookVersion, Rule, Level):
     """Create the default version if no rulebook exists yet. Idempotent."""
     if RulebookVersion.objects.exists():
         return
-    version = RulebookVersion.objects.create(**DEFAULT_VERSION)
+    approved = {}
+    if any(f.name == "approved_at" for f in RulebookVersion._meta.get_fields()):
+        # The shipped rulebook is the street's adopted 管理办法: in force as is.
+        # (Migration 0002 runs before the field exists; 0009 approves it then.)
+        from django.utils import timezone
+
+        approved = {"approved_at": timezone.now()}
+    version = RulebookVersion.objects.create(**DEFAULT_VERSION, **approved)
     for (
         code,
         name,

@@ -172,7 +172,20 @@ class CertificateTemplateForm(WagtailAdminModelForm):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(label=_("撤销原因"), max_length=200)
+    category = forms.ChoiceField(
+        label=_("撤销类别（核验页公开显示）"),
+        choices=[],
+        initial="other",
+    )
+    reason = forms.CharField(
+        label=_("撤销原因（仅持证人和管理者可见）"), max_length=200
+    )
+
+    def __init__(self, *args, **kwargs):
+        from points.models import RevokeCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = RevokeCategory.choices
 
 
 class BatchForm(forms.Form):

@@ -24,22 +24,66 @@ class RulebookVersion(ClusterableModel):
         _("学时累计年限"), default=3, help_text=_("继续教育按几年累计学时")
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The street (or district) whose rulebook this is: only its managers edit
+    # it, and a version counts only once a second one of them has approved it.
+    owner_unit = models.ForeignKey(
+        "learning.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("制定单位"),
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("起草人"),
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("最后修改人"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("积分规则版本")
         verbose_name_plural = _("积分规则版本")
         ordering = ["-effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(approved_by=models.F("drafted_by"))
+                & ~Q(approved_by=models.F("edited_by")),
+                name="rulebook_not_self_approved",
+            )
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.effective_from:%Y-%m-%d} 起）"
 
     @property
     def in_use(self) -> bool:
-        """In force already, or posted under: then it is history and stays as it is."""
+        """Approved, in force already, or posted under: then it is history (or
+        about to be) and stays as it is."""
         if self.pk is None:
             return False
         return (
-            self.effective_from <= timezone.localdate()
+            self.approved_at is not None
+            or self.effective_from <= timezone.localdate()
             or LedgerEntry.objects.filter(rule__version=self).exists()
         )
 
@@ -535,6 +579,13 @@ class CertificateTemplate(models.Model):
         return self.get_kind_display()
 
 
+class RevokeCategory(models.TextChoices):
+    RECORD_ERROR = "record", _("记录有误")
+    POINTS_REVERSED = "reversed", _("所依据的积分已冲正")
+    MISCONDUCT = "misconduct", _("违规取得")
+    OTHER = "other", _("其他原因")
+
+
 class Certificate(models.Model):
     """An issued certificate. Never deleted: revoked or superseded, with history."""
 
@@ -580,6 +631,13 @@ class Certificate(models.Model):
         verbose_name=_("撤销人"),
     )
     revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    # The public verify page names the kind of reason, never the manager's words.
+    revoke_category = models.CharField(
+        _("撤销类别"),
+        max_length=12,
+        choices=RevokeCategory.choices,
+        default=RevokeCategory.OTHER,
+    )
     batch = models.ForeignKey(
         "CertificateBatch",
         on_delete=models.SET_NULL,
@@ -673,3 +731,53 @@ class CertificateBatch(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class AttendanceSheet(models.Model):
+    """A sign-in sheet held for a second manager: it is large, or it reaches into
+    a period already closed. Approving imports the file as checked again then."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已入账")
+        REJECTED = "rejected", _("已驳回")
+
+    filename = models.CharField(_("文件名"), max_length=200)
+    content = models.BinaryField(_("文件"))
+    rows = models.PositiveIntegerField(_("新记人次"))
+    reasons = models.JSONField(_("需审批的原因"), default=list)
+    scope_path = models.CharField(max_length=255, db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("待审批签到表")
+        verbose_name_plural = _("待审批签到表")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("submitted_by")),
+                name="attendance_sheet_not_self_approved",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.filename}（{self.rows} 人次）"

@@ -1,12 +1,16 @@
+import time
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from learning.forms import labelled_errors
@@ -117,9 +121,32 @@ def my_transcript(request):
     return pdf_response(content, f"学习档案-{request.user.name}.pdf")
 
 
+MSG_VERIFY_TOO_OFTEN = gettext_lazy("查询过于频繁，请一分钟后再试。")
+
+
+def _verify_throttled(request) -> bool:
+    """More than VERIFY_RATE_PER_MINUTE look-ups a minute from one address is
+    someone walking the serials, not a person holding a certificate."""
+    limit = settings.VERIFY_RATE_PER_MINUTE
+    if not limit:
+        return False
+    minute = int(time.time() // 60)
+    key = f"verify-rate:{request.META.get('REMOTE_ADDR', '')}:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        count = 1
+    return count > limit
+
+
 def verify(request, serial: str = ""):
     """Public: anyone holding the paper checks it. Only the name, the kind of
     certificate, the dates and the status are shown."""
+    if _verify_throttled(request):
+        return _verify_page(
+            request, {"errors": [MSG_VERIFY_TOO_OFTEN], "serial": serial}, status=429
+        )
     typed = request.GET.get("serial", "").strip()
     if typed and not serial:
         form = VerifyForm({"serial": typed})

@@ -19,6 +19,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from learning.columns import LocalDateColumn
 from learning.imports import import_in_two_steps
+from learning.permissions import ScopedViewSetMixin
 from learning.selectors import staff_visible_to
 from learning.viewsets import (
     ChineseInspectMixin,
@@ -52,6 +53,8 @@ from points.services import (
     adjustment_propose,
     appeal_decide,
     attendance_import,
+    attendance_sheet_decide,
+    attendance_sheets_for,
     attendance_template,
     batch_withdrawn,
     certificate_batch_archive,
@@ -116,7 +119,7 @@ class LedgerFilterSet(WagtailFilterSet):
         fields = ["year", "month", "rule_code", "kind"]
 
 
-class LedgerViewSet(ModelViewSet):
+class LedgerViewSet(ScopedViewSetMixin, ModelViewSet):
     """积分流水: read-only; corrections are reversing entries posted by services."""
 
     model = LedgerEntry
@@ -238,7 +241,7 @@ class AdjustmentInspectView(generic.InspectView):
         return context
 
 
-class AdjustmentViewSet(ModelViewSet):
+class AdjustmentViewSet(ScopedViewSetMixin, ModelViewSet):
     """积分审批: proposals, second-manager approval, appeals; all through services."""
 
     model = Adjustment
@@ -366,10 +369,23 @@ class TrainingIndexView(generic.IndexView):
                     icon_name="upload",
                 )
             )
+        if self.request.user.has_perm("points.decide_adjustment"):
+            pending = (
+                attendance_sheets_for(user=self.request.user)
+                .filter(status="pending")
+                .count()
+            )
+            buttons.append(
+                HeaderButton(
+                    _("待审批签到表（%(n)d）") % {"n": pending},
+                    url=reverse("trainings:sheets"),
+                    icon_name="tasks",
+                )
+            )
         return buttons
 
 
-class OfflineTrainingViewSet(ModelViewSet):
+class OfflineTrainingViewSet(ScopedViewSetMixin, ModelViewSet):
     """线下培训: created by importing sign-in sheets, never typed in by hand."""
 
     model = OfflineTraining
@@ -396,7 +412,69 @@ class OfflineTrainingViewSet(ModelViewSet):
             *super().get_urlpatterns(),
             path("import/", self.import_view, name="import"),
             path("template/", self.template_view, name="template"),
+            path("sheets/", self.sheets_view, name="sheets"),
+            path(
+                "sheets/<int:pk>/decide/", self.sheet_decide_view, name="sheet_decide"
+            ),
         ]
+
+    def sheets_view(self, request):
+        """Held sign-in sheets of the manager's unit and below, newest first."""
+        if not request.user.has_perm("points.decide_adjustment"):
+            raise PermissionDenied
+        sheets = attendance_sheets_for(user=request.user).defer("content")[:100]
+        return render(
+            request,
+            "points/admin/attendance_sheets.html",
+            {
+                "sheets": sheets,
+                "page_title": _("待审批签到表"),
+                "header_title": _("待审批签到表"),
+                "header_icon": "tasks",
+            },
+        )
+
+    def sheet_decide_view(self, request, pk):
+        if not request.user.has_perm("points.decide_adjustment"):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("trainings:sheets")
+        sheet = get_object_or_404(
+            attendance_sheets_for(user=request.user).defer("content"), pk=pk
+        )
+        approve = request.POST.get("action") == "approve"
+        try:
+            report = attendance_sheet_decide(
+                sheet=sheet,
+                actor=request.user,
+                approve=approve,
+                note=request.POST.get("note", "").strip(),
+            )
+        except PointsActionRefused as exc:
+            messages.error(request, str(exc))
+        except AttendanceRejected as exc:
+            problems = exc.report.errors[:5]
+            messages.error(
+                request,
+                _("签到表现在有 %(n)d 处问题，未入账：%(first)s")
+                % {
+                    "n": len(exc.report.errors) or 1,
+                    "first": "；".join(
+                        f"第 {e.row} 行 {e.column}：{e.message}" for e in problems
+                    )
+                    or exc.report.file_error,
+                },
+            )
+        else:
+            if approve:
+                messages.success(
+                    request,
+                    _("已批准：新记 %(new)d 人次，%(already)d 人次此前已入账。")
+                    % {"new": report.new, "already": report.already},
+                )
+            else:
+                messages.success(request, _("已驳回，未记任何积分。"))
+        return redirect("trainings:sheets")
 
     def template_view(self, request):
         if not request.user.has_perm("points.import_attendance"):
@@ -421,7 +499,10 @@ class OfflineTrainingViewSet(ModelViewSet):
             run=lambda **kwargs: attendance_import(actor=request.user, **kwargs),
             rejected=AttendanceRejected,
             done_message=lambda report: (
-                _("导入完成：新记 %(new)d 人次，%(already)d 人次此前已入账。")
+                _("签到表已提交审批（%(reasons)s），批准后记 %(new)d 人次。")
+                % {"reasons": "；".join(report.needs_approval), "new": report.new}
+                if report.sheet
+                else _("导入完成：新记 %(new)d 人次，%(already)d 人次此前已入账。")
                 % {"new": report.new, "already": report.already}
             ),
             done_url="trainings:index",
@@ -442,18 +523,44 @@ class RulebookAddView(generic.CreateView):
 
 class RulebookEditView(generic.EditView):
     def dispatch(self, request, *args, **kwargs):
+        from points.services import may_edit_version
+
         version = get_object_or_404(RulebookVersion, pk=kwargs.get("pk"))
+        if not may_edit_version(request.user, version):
+            raise PermissionDenied
         if version.in_use:
-            messages.warning(request, _("该版本已生效或已有积分按它记账，只能查看。"))
+            messages.warning(
+                request, _("该版本已批准、已生效或已有积分按它记账，只能查看。")
+            )
             return redirect("rulebooks:inspect", version.pk)
         return super().dispatch(request, *args, **kwargs)
+
+    def save_instance(self):
+        # Whoever edits a draft cannot be the one to approve it.
+        instance = super().save_instance()
+        instance.edited_by = self.request.user
+        instance.save(update_fields=["edited_by"])
+        return instance
 
 
 class RulebookInspectView(generic.InspectView):
     template_name = "points/admin/rulebook_inspect.html"
 
+    def get_context_data(self, **kwargs):
+        from points.services import may_edit_version
 
-class RulebookViewSet(ModelViewSet):
+        context = super().get_context_data(**kwargs)
+        version = self.object
+        user = self.request.user
+        context["may_approve"] = (
+            version.approved_at is None
+            and may_edit_version(user, version)
+            and user.pk not in (version.drafted_by_id, version.edited_by_id)
+        )
+        return context
+
+
+class RulebookViewSet(ScopedViewSetMixin, ModelViewSet):
     """积分规则: versions with effective dates; one in use is never edited."""
 
     model = RulebookVersion
@@ -488,7 +595,28 @@ class RulebookViewSet(ModelViewSet):
         return [
             *super().get_urlpatterns(),
             path("draft/", self.draft_view, name="draft"),
+            path("<int:pk>/approve/", self.approve_view, name="approve"),
         ]
+
+    def approve_view(self, request, pk):
+        from points.services import rulebook_version_approve
+
+        version = get_object_or_404(RulebookVersion, pk=pk)
+        if request.method != "POST":
+            return redirect("rulebooks:inspect", pk)
+        if not request.user.has_perm("points.change_rulebookversion"):
+            raise PermissionDenied
+        try:
+            rulebook_version_approve(version=version, actor=request.user)
+        except PointsActionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("已批准：%(day)s 起按这个版本记分。")
+                % {"day": f"{version.effective_from:%Y-%m-%d}"},
+            )
+        return redirect("rulebooks:inspect", pk)
 
     def draft_view(self, request):
         if not request.user.has_perm("points.add_rulebookversion"):
@@ -563,7 +691,7 @@ class CertificateInspectView(generic.InspectView):
         return context
 
 
-class CertificateViewSet(ModelViewSet):
+class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
     """证书: issued by services; here they are looked up, revoked or re-issued."""
 
     model = Certificate
@@ -628,6 +756,7 @@ class CertificateViewSet(ModelViewSet):
                 certificate=certificate,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
+                category=form.cleaned_data["category"],
             )
         except PointsActionRefused as exc:
             messages.error(request, str(exc))
@@ -751,7 +880,7 @@ class BatchInspectView(generic.InspectView):
         return context
 
 
-class CertificateBatchViewSet(ModelViewSet):
+class CertificateBatchViewSet(ScopedViewSetMixin, ModelViewSet):
     """批量颁发: a background run with a progress bar and a ZIP at the end."""
 
     model = CertificateBatch
@@ -814,7 +943,7 @@ class CertificateBatchViewSet(ModelViewSet):
         return redirect("certificate_batches:inspect", batch.pk)
 
 
-class CertificateTemplateViewSet(ModelViewSet):
+class CertificateTemplateViewSet(ScopedViewSetMixin, ModelViewSet):
     """证书样式: trainers change the wording, issuer, signature and seal."""
 
     model = CertificateTemplate

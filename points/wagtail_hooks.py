@@ -4,7 +4,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
-from learning.permissions import ActionPermissionPolicy, ReadOnlyPermissionPolicy
+from learning.permissions import (
+    ActionPermissionPolicy,
+    ReadOnlyPermissionPolicy,
+    ScopedPermissionPolicy,
+)
 from points.admin_views import freeze_view, ranking_view
 from points.models import (
     Adjustment,
@@ -19,14 +23,17 @@ from points.viewsets import CertificatesGroup, PointsGroup
 
 register_permission_policy(
     LedgerEntry,
-    ReadOnlyPermissionPolicy(LedgerEntry, "points.view_ledgerentry"),
+    ScopedPermissionPolicy(
+        LedgerEntry, {"view": "points.view_ledgerentry"}, person="user"
+    ),
     exact_class=True,
 )
 register_permission_policy(
     Adjustment,
-    ActionPermissionPolicy(
+    ScopedPermissionPolicy(
         Adjustment,
         {"view": "points.view_adjustment", "add": "points.add_adjustment"},
+        person="user",
     ),
     exact_class=True,
 )
@@ -35,10 +42,31 @@ register_permission_policy(
     ReadOnlyPermissionPolicy(OfflineTraining, "points.view_offlinetraining"),
     exact_class=True,
 )
+
+
+class RulebookPermissionPolicy(ActionPermissionPolicy):
+    """Versions are added as drafts and edited until approved, by the street's
+    (or district's) managers only; never deleted."""
+
+    def user_has_permission(self, user, action):
+        from points.services import may_edit_rulebooks
+
+        if not super().user_has_permission(user, action):
+            return False
+        return action == "view" or may_edit_rulebooks(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        from points.services import may_edit_version
+
+        if not self.user_has_permission(user, action):
+            return False
+        return action == "view" or may_edit_version(user, instance)
+
+
 # Versions are added as drafts and edited until they start; never deleted.
 register_permission_policy(
     RulebookVersion,
-    ActionPermissionPolicy(
+    RulebookPermissionPolicy(
         RulebookVersion,
         {
             "view": "points.view_rulebookversion",
@@ -52,17 +80,20 @@ register_permission_policy(
 
 register_permission_policy(
     Certificate,
-    ReadOnlyPermissionPolicy(Certificate, "points.view_certificate"),
+    ScopedPermissionPolicy(
+        Certificate, {"view": "points.view_certificate"}, person="user"
+    ),
     exact_class=True,
 )
 register_permission_policy(
     CertificateBatch,
-    ActionPermissionPolicy(
+    ScopedPermissionPolicy(
         CertificateBatch,
         {
             "view": "points.view_certificatebatch",
             "add": "points.issue_certificate",
         },
+        unit="unit",
     ),
     exact_class=True,
 )
@@ -120,6 +151,10 @@ def register_points_log_actions(actions):
         ("points.appeal.uphold", _("申诉处理：维持原决定")),
         ("points.appeal.overturn", _("申诉处理：申诉成立，已冲正")),
         ("points.period.freeze", _("结账冻结积分周期")),
+        ("points.rulebook.approve", _("批准积分规则版本")),
+        ("points.attendance.hold", _("签到表提交审批")),
+        ("points.attendance.approved", _("批准签到表并入账")),
+        ("points.attendance.rejected", _("驳回签到表")),
         ("points.certificate.issue", _("颁发证书")),
         ("points.certificate.reissue", _("补发证书（取代原证书）")),
         ("points.certificate.revoke", _("撤销证书")),

@@ -60,6 +60,7 @@ def seed_points(*, units, people, rng: random.Random, stdout, now=None) -> None:
             filename=f"{title}.xlsx",
             actor=trainer,
             dry_run=False,
+            today=held,  # imported on the day of the class
         )
         imported += report.new
     stdout.write(f"线下培训签到：新记 {imported} 人次。")
@@ -91,7 +92,10 @@ def _certificates(people) -> None:
         return
     first = Certificate.objects.filter(user_id=holders[0], superseded_at=None).first()
     certificate_revoke(
-        certificate=first, actor=centre, reason="证书姓名录入有误，已重新颁发"
+        certificate=first,
+        actor=centre,
+        reason="证书姓名录入有误，已重新颁发",
+        category="record",
     )
     certificate_issue_level(user=first.user, actor=centre)
     second = Certificate.objects.filter(user_id=holders[1], superseded_at=None).first()

@@ -1,15 +1,17 @@
 """The offline training sign-in sheet: TRAIN_ATTEND for every row, all or nothing."""
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from learning.tables import xlsx_bytes
 from points.models import LedgerEntry
-from points.services.common import MSG_NO_PERMISSION, _noon, _require
+from points.services.common import MSG_NO_PERMISSION, _log, _noon, _require
 from points.services.ledger import points_award
 
 ATTENDANCE_COLUMNS = ["工号", "姓名", "培训名称", "日期", "学时"]
@@ -26,6 +28,17 @@ MSG_HOURS_CHANGED = (
     "如需更正，请先在积分流水中冲正。"
 )
 MSG_NAME_TOO_LONG = "培训名称不能超过 100 个字。"
+MSG_SELF_AWARD = "不能给自己记积分：本人的签到请由其他管理者或培训师导入。"
+MSG_APPROVER_IN_SHEET = "审批人本人在签到表中，须由另一位管理者审批。"
+MSG_TOO_OLD = (
+    "%(value)s 早于可导入的最早日期 %(earliest)s（%(days)s 天内）；"
+    "更早的培训请由管理者提出积分调整。"
+)
+MSG_NEEDS_APPROVAL_SIZE = "本表新记 %(new)s 人次，超过 %(limit)s 人次"
+MSG_NEEDS_APPROVAL_CLOSED = "涉及已结账的%(months)s"
+MSG_SHEET_SELF_APPROVE = "不能审批自己导入的签到表，须由另一位管理者审批。"
+MSG_SHEET_DECIDED = "这张签到表已于 %(when)s 处理，不能重复处理。"
+MSG_SHEET_OUT_OF_SCOPE = "这张签到表不在您管辖的单位内。"
 
 
 @dataclass
@@ -36,6 +49,10 @@ class AttendanceReport:
     trainings: int = 0
     errors: list = field(default_factory=list)
     file_error: str = ""
+    # Why a second manager must approve before anything is posted; and the
+    # sheet that waits for them once the import is confirmed.
+    needs_approval: list = field(default_factory=list)
+    sheet: object = None
 
     @property
     def ok(self) -> bool:
@@ -64,7 +81,7 @@ def _hours(value) -> Decimal | None:
     return hours.quantize(Decimal("0.1"))
 
 
-def _attendance_rows(table, actor, report):
+def _attendance_rows(table, actor, report, *, today, approver=None):
     """Check every row; return the valid ones as (row, user, name, day, hours)."""
     from learning.resources import ChineseDateWidget
     from learning.tables import RowError
@@ -78,7 +95,8 @@ def _attendance_rows(table, actor, report):
         )
     }
     scope = actor.org_unit.path if actor.org_unit_id else None
-    today = timezone.localdate()
+    max_age = settings.POINTS_ATTENDANCE_MAX_AGE_DAYS
+    earliest = today - datetime.timedelta(days=max_age)
     seen: dict[tuple, int] = {}
     rows = []
     for index, cells in enumerate(table.dataset.dict):
@@ -101,6 +119,10 @@ def _attendance_rows(table, actor, report):
             scope is None or not user.org_unit.path.startswith(scope)
         ):
             error("工号", MSG_STAFF_OUT_OF_SCOPE, name=user.name, code=code)
+        elif user.pk == actor.pk:
+            error("工号", MSG_SELF_AWARD)
+        elif approver is not None and user.pk == approver.pk:
+            error("工号", MSG_APPROVER_IN_SHEET)
         elif given_name and given_name != user.name:
             error(
                 "姓名", MSG_NAME_MISMATCH, code=code, actual=user.name, given=given_name
@@ -120,6 +142,14 @@ def _attendance_rows(table, actor, report):
             else:
                 if day > today:
                     error("日期", MSG_FUTURE_TRAINING, value=f"{day:%Y-%m-%d}")
+                elif day < earliest:
+                    error(
+                        "日期",
+                        MSG_TOO_OLD,
+                        value=f"{day:%Y-%m-%d}",
+                        earliest=f"{earliest:%Y-%m-%d}",
+                        days=max_age,
+                    )
         hours = None if raw_hours in ("", None) else _hours(raw_hours)
         if raw_hours in ("", None):
             error("学时", MSG_REQUIRED)
@@ -136,13 +166,59 @@ def _attendance_rows(table, actor, report):
     return rows
 
 
+def _closed_months(fresh) -> list[str]:
+    """The closed months the fresh rows reach into, as 2026年10月."""
+    from points.models import PeriodFreeze
+
+    if not fresh:
+        return []
+    freezes = list(
+        PeriodFreeze.objects.filter(
+            year__gte=min(day.year for _u, _t, day, _h in fresh)
+        ).values_list("unit__path", "year", "first_month", "last_month")
+    )
+    months = set()
+    for user, _title, day, _hours in fresh:
+        path = user.org_unit.path if user.org_unit_id else None
+        for unit_path, year, first, last in freezes:
+            if (
+                path is not None
+                and path.startswith(unit_path)
+                and year == day.year
+                and first <= day.month <= last
+            ):
+                months.add((day.year, day.month))
+    return [f"{y}年{m}月" for y, m in sorted(months)]
+
+
+def _approval_reasons(fresh) -> list[str]:
+    reasons = []
+    limit = settings.POINTS_ATTENDANCE_APPROVAL_ROWS
+    if len(fresh) > limit:
+        reasons.append(MSG_NEEDS_APPROVAL_SIZE % {"new": len(fresh), "limit": limit})
+    closed = _closed_months(fresh)
+    if closed:
+        reasons.append(MSG_NEEDS_APPROVAL_CLOSED % {"months": "、".join(closed)})
+    return reasons
+
+
 def attendance_import(
-    *, content: bytes, filename: str, actor, dry_run: bool
+    *,
+    content: bytes,
+    filename: str,
+    actor,
+    dry_run: bool,
+    approver=None,
+    today: datetime.date | None = None,
 ) -> AttendanceReport:
     """Post TRAIN_ATTEND for every row of a sign-in sheet, all or nothing.
 
     The same sheet imported twice awards once: each (worker, training) is one
-    source, and a row already posted is counted, not posted again.
+    source, and a row already posted is counted, not posted again. Nobody posts
+    to themselves, and rows older than POINTS_ATTENDANCE_MAX_AGE_DAYS are refused.
+    A sheet above POINTS_ATTENDANCE_APPROVAL_ROWS new awards, or one reaching
+    into a closed period, waits for another manager (attendance_sheet_decide),
+    who imports it as ``approver``.
     """
     from learning.tables import RowError, TableFileError, read_table
     from points.models import OfflineTraining
@@ -157,7 +233,8 @@ def attendance_import(
             return report
         raise AttendanceRejected(report) from exc
     report.total = len(table.dataset)
-    rows = _attendance_rows(table, actor, report)
+    today = today or timezone.localdate()
+    rows = _attendance_rows(table, actor, report, today=today, approver=approver)
     trainings = {
         (t.name, t.held_on): t
         for t in OfflineTraining.objects.filter(
@@ -206,7 +283,12 @@ def attendance_import(
         if dry_run:
             return report
         raise AttendanceRejected(report)
+    if approver is None:
+        report.needs_approval = _approval_reasons(fresh)
     if dry_run:
+        return report
+    if report.needs_approval:
+        report.sheet = _hold_for_approval(content, filename, actor, report)
         return report
     with transaction.atomic():
         for user, title, day, hours in fresh:
@@ -226,6 +308,77 @@ def attendance_import(
                 author=actor,
                 once_per_year=False,
             )
+    return report
+
+
+def _hold_for_approval(content, filename, actor, report):
+    from points.models import AttendanceSheet
+
+    sheet = AttendanceSheet.objects.create(
+        filename=filename[:200],
+        content=content,
+        rows=report.new,
+        reasons=report.needs_approval,
+        scope_path=actor.org_unit.path if actor.org_unit_id else "",
+        submitted_by=actor,
+    )
+    _log(sheet, "points.attendance.hold", actor, reasons=report.needs_approval)
+    return sheet
+
+
+def attendance_sheets_for(*, user):
+    """The held sheets a manager may decide: those of his unit and below."""
+    from points.models import AttendanceSheet
+
+    sheets = AttendanceSheet.objects.select_related("submitted_by", "decided_by")
+    if user.is_superuser:
+        return sheets
+    if not user.has_perm("points.decide_adjustment") or not user.org_unit_id:
+        return sheets.none()
+    return sheets.filter(scope_path__startswith=user.org_unit.path)
+
+
+def attendance_sheet_decide(*, sheet, actor, approve: bool, note: str = ""):
+    """A second manager approves (the sheet is imported, checked afresh, as its
+    importer with the approver named) or rejects a held sign-in sheet."""
+    from points.models import AttendanceSheet
+
+    with transaction.atomic():
+        sheet = (
+            attendance_sheets_for(user=actor)
+            .select_for_update(of=("self",))
+            .filter(pk=sheet.pk)
+            .first()
+        )
+        _require(sheet is not None, MSG_SHEET_OUT_OF_SCOPE)
+        _require(actor.pk != sheet.submitted_by_id, MSG_SHEET_SELF_APPROVE)
+        _require(
+            sheet.status == AttendanceSheet.Status.PENDING,
+            MSG_SHEET_DECIDED,
+            when=f"{timezone.localtime(sheet.decided_at):%Y-%m-%d %H:%M}"
+            if sheet.decided_at
+            else "",
+        )
+        report = None
+        if approve:
+            report = attendance_import(
+                content=bytes(sheet.content),
+                filename=sheet.filename,
+                actor=sheet.submitted_by,
+                dry_run=False,
+                approver=actor,
+                today=timezone.localdate(sheet.submitted_at),
+            )
+        sheet.status = (
+            AttendanceSheet.Status.APPROVED
+            if approve
+            else AttendanceSheet.Status.REJECTED
+        )
+        sheet.decided_by = actor
+        sheet.decided_at = timezone.now()
+        sheet.note = note[:200]
+        sheet.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        _log(sheet, f"points.attendance.{sheet.status}", actor, note=sheet.note)
     return report
 
 

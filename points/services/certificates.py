@@ -251,7 +251,9 @@ def certificate_reissue(*, certificate: Certificate, actor) -> Certificate:
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certificate:
+def certificate_revoke(
+    *, certificate: Certificate, actor, reason: str, category: str = "other"
+) -> Certificate:
     """Withdraw a certificate, with a reason; the verify page says so from now on."""
     _require(actor.has_perm("points.revoke_certificate"), MSG_NO_PERMISSION)
     _require(
@@ -270,7 +272,10 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
     certificate.revoked_at = timezone.now()
     certificate.revoked_by = actor
     certificate.revoke_reason = reason[:200]
-    certificate.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    certificate.revoke_category = category
+    certificate.save(
+        update_fields=["revoked_at", "revoked_by", "revoke_reason", "revoke_category"]
+    )
     _log(certificate, "points.certificate.revoke", actor, reason=reason)
     return certificate
 

@@ -28,10 +28,11 @@ class RuleNotFound(LookupError):
 
 
 def _versions_in_force(on: datetime.date):
-    """Versions effective by the day, the one in force first."""
-    return RulebookVersion.objects.filter(effective_from__lte=on).order_by(
-        "-effective_from"
-    )
+    """Approved versions effective by the day, the one in force first; a draft
+    never counts, whatever its date."""
+    return RulebookVersion.objects.filter(
+        effective_from__lte=on, approved_at__isnull=False
+    ).order_by("-effective_from")
 
 
 def rulebook_in_force(on: datetime.date) -> RulebookVersion:

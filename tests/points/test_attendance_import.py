@@ -165,3 +165,117 @@ def _upload(content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("签到表.xlsx", content)
+
+
+# ------------------------------------------------ who may post, how far back
+
+
+def test_nobody_imports_points_for_himself(org, people, trainer):
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    content = _xlsx(
+        [
+            (people[0].username, "", "消防安全", day, 2),
+            (trainer.username, "", "消防安全", day, 2),
+        ]
+    )
+
+    with pytest.raises(AttendanceRejected) as rejected:
+        _run(content, trainer)
+
+    [error] = rejected.value.report.errors
+    assert (error.row, error.column) == (
+        3,
+        "工号",
+    ) and "不能给自己记积分" in error.message
+    assert not LedgerEntry.objects.exists()
+
+
+def test_rows_older_than_the_window_are_refused(people, trainer, settings):
+    settings.POINTS_ATTENDANCE_MAX_AGE_DAYS = 30
+    old = timezone.localdate() - datetime.timedelta(days=31)
+    content = _xlsx([(people[0].username, "", "消防安全", old, 2)])
+
+    report = _run(content, trainer, dry_run=True)
+
+    [error] = report.errors
+    assert (
+        error.column == "日期"
+        and f"{old:%Y-%m-%d} 早于可导入的最早日期" in error.message
+    )
+
+
+def test_a_large_sheet_waits_for_a_second_manager(
+    org, people, trainer, centre_manager, settings
+):
+    from points.models import AttendanceSheet
+    from points.services import PointsActionRefused, attendance_sheet_decide
+
+    settings.POINTS_ATTENDANCE_APPROVAL_ROWS = 3
+    checked = _run(_big_sheet(people), trainer, dry_run=True)
+    assert checked.ok and "超过 3 人次" in checked.needs_approval[0]
+
+    held = _run(_big_sheet(people), trainer)
+
+    assert held.sheet.status == "pending" and held.sheet.rows == 4
+    assert not LedgerEntry.objects.exists()
+    with pytest.raises(PointsActionRefused):
+        attendance_sheet_decide(sheet=held.sheet, actor=trainer, approve=True)
+    report = attendance_sheet_decide(
+        sheet=held.sheet, actor=centre_manager, approve=True
+    )
+    assert report.new == 4
+    assert LedgerEntry.objects.filter(rule_code="TRAIN_ATTEND").count() == 4
+    assert AttendanceSheet.objects.get().decided_by == centre_manager
+    with pytest.raises(PointsActionRefused, match="不能重复处理"):
+        attendance_sheet_decide(sheet=held.sheet, actor=centre_manager, approve=True)
+
+
+def _big_sheet(people):
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    return _xlsx(
+        [(p.username, "", "消防安全", day, 2) for p in people]
+        + [(people[0].username, "", "急救常识", day, 1)]
+    )
+
+
+def test_a_sheet_reaching_into_a_closed_month_waits_and_the_approver_cannot_be_in_it(
+    client, org, people, trainer, centre_manager, street_manager
+):
+    from points.models import AttendanceSheet
+    from points.ranking import Period
+    from points.services import period_freeze
+
+    day = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    period_freeze(
+        unit=org["拱宸桥街道"],
+        period=Period.current("month", day),
+        actor=street_manager,
+    )
+    content = _xlsx(
+        [(people[0].username, "", "消防安全", day, 2)]
+        + [(centre_manager.username, "", "消防安全", day, 2)]
+    )
+    client.force_login(trainer)
+    url = reverse("trainings:import")
+    checked = client.post(url, {"file": _upload(content)}).content.decode()
+    assert "须由另一位管理者批准后才入账" in checked and "已结账" in checked
+    client.post(url, {"confirm": "1"})
+    assert not LedgerEntry.objects.exists()
+
+    client.force_login(centre_manager)
+    listing = client.get(reverse("trainings:sheets")).content.decode()
+    assert "签到表.xlsx" in listing and "批准并入账" in listing
+    sheet = AttendanceSheet.objects.get()
+    refused = client.post(
+        reverse("trainings:sheet_decide", args=[sheet.pk]),
+        {"action": "approve"},
+        follow=True,
+    ).content.decode()
+    assert "审批人本人在签到表中" in refused
+    assert not LedgerEntry.objects.exists()
+
+    client.force_login(street_manager)
+    client.post(
+        reverse("trainings:sheet_decide", args=[sheet.pk]), {"action": "approve"}
+    )
+    assert LedgerEntry.objects.filter(rule_code="TRAIN_ATTEND").count() == 2

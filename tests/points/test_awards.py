@@ -120,7 +120,9 @@ def test_a_new_rulebook_version_changes_nothing_already_posted(worker):
         user=worker, rule_code="EXAM_PASS", source=("exam", 2025), occurred_at=NOON
     )
     newer = RulebookVersion.objects.create(
-        name="2027版", effective_from=datetime.date(2027, 1, 1)
+        name="2027版",
+        effective_from=datetime.date(2027, 1, 1),
+        approved_at=timezone.now(),
     )
     for rule in Rule.objects.filter(version__name="默认版"):
         Rule.objects.create(

@@ -186,10 +186,16 @@ def test_the_verify_page_shows_each_status_and_nothing_personal(
     assert 'data-status="superseded"' in page and new.serial in page
     assert 'data-status="valid"' in _verify(client, new.serial)[1]
 
-    certificate_revoke(certificate=new, actor=centre_manager, reason="考试成绩作废")
+    certificate_revoke(
+        certificate=new,
+        actor=centre_manager,
+        reason="张某冒名参加考试，见纪检通报",
+        category="misconduct",
+    )
     page = _verify(client, new.serial)[1]
     assert 'data-status="revoked"' in page
-    assert "考试成绩作废" in page
+    # The public page names the kind of reason, never the manager's words.
+    assert "违规取得" in page and "冒名" not in page
     assert f"{timezone.localdate():%Y年%-m月%-d日}" in page
 
 
@@ -289,20 +295,23 @@ def test_revoking_in_the_admin_asks_for_confirmation_first(
     client.force_login(centre_manager)
     url = reverse("certificates:revoke", args=[certificate.pk])
 
-    asked = client.post(url, {"reason": "冒名参加考试"})
+    asked = client.post(url, {"reason": "冒名参加考试", "category": "misconduct"})
 
     certificate.refresh_from_db()
     assert certificate.revoked_at is None
     text = visible_text(asked)
     assert certificate.serial in text and "冒名参加考试" in text
     assert "核验页立即显示“已撤销”" in text and "撤销不能恢复" in text
-    assert "确认撤销" in text
+    assert "确认撤销" in text and "违规取得" in text
 
-    client.post(url, {"reason": "冒名参加考试", "confirm": "1"})
+    client.post(
+        url, {"reason": "冒名参加考试", "category": "misconduct", "confirm": "1"}
+    )
 
     certificate.refresh_from_db()
     assert certificate.revoked_at is not None
     assert certificate.revoke_reason == "冒名参加考试"
+    assert certificate.get_revoke_category_display() == "违规取得"
 
 
 def test_the_holder_downloads_their_pdf_and_others_cannot(

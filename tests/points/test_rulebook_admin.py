@@ -7,9 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from learning.roles import Role
 from points.models import LedgerEntry, RulebookVersion
 from points.rules import MSG_MISSING_SYSTEM_RULES, MSG_NOT_IN_FUTURE
 from points.services import points_award
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,11 +112,69 @@ def test_a_manager_drafts_a_new_version_and_edits_it_before_it_starts(
     assert (before.points, before.rule.version) == (1, current)
 
     later = timezone.now() + datetime.timedelta(days=31)
-    after = points_award(
+    # A draft counts for nothing, whatever its date, until another approves it.
+    unapproved = points_award(
         user=worker, rule_code="READ_ITEM", source=("item", 2), occurred_at=later
+    )
+    assert unapproved.rule.version == current
+    colleague = StaffFactory(org_unit=street_manager.org_unit, role=Role.MANAGER)
+    client.force_login(colleague)
+    client.post(reverse("rulebooks:approve", args=[draft.pk]))
+    after = points_award(
+        user=worker, rule_code="READ_ITEM", source=("item", 3), occurred_at=later
     )
     assert (after.points, after.rule.version) == (2, draft)
     assert LedgerEntry.objects.get(pk=before.pk).points == 1
+    assert client.get(reverse("rulebooks:edit", args=[draft.pk])).status_code == 302
+
+
+def test_nobody_approves_a_version_they_drafted_or_edited(client, street_manager):
+    from points.services import PointsActionRefused, rulebook_version_approve
+
+    client.force_login(street_manager)
+    _draft(client)
+    draft = RulebookVersion.objects.get(name="2027 版")
+    editor = StaffFactory(org_unit=street_manager.org_unit, role=Role.MANAGER)
+    client.force_login(editor)
+    client.post(
+        reverse("rulebooks:edit", args=[draft.pk]),
+        _form_data(draft, change={"READ_ITEM": {"points": 2}}),
+    )
+
+    for person in (street_manager, editor):
+        page = client.get(reverse("rulebooks:inspect", args=[draft.pk]))
+        with pytest.raises(PointsActionRefused, match="不能审批自己起草或修改"):
+            rulebook_version_approve(version=draft, actor=person)
+    assert "批准这个版本" not in page.content.decode()
+    draft.refresh_from_db()
+    assert draft.approved_at is None
+
+
+def test_a_community_manager_cannot_draft_or_edit_the_street_rulebook(
+    client, street_manager, community_manager
+):
+    client.force_login(street_manager)
+    _draft(client)
+    draft = RulebookVersion.objects.get(name="2027 版")
+    client.force_login(community_manager)
+
+    drafting = client.post(
+        reverse("rulebooks:draft"),
+        {"name": "社区版", "effective_from": "2099-01-01"},
+    )
+    editing = client.post(
+        reverse("rulebooks:edit", args=[draft.pk]),
+        _form_data(draft, change={"READ_ITEM": {"points": 50}}),
+    )
+    approving = client.post(reverse("rulebooks:approve", args=[draft.pk]))
+
+    assert drafting.status_code in (200, 302, 403) and approving.status_code == 302
+    assert not RulebookVersion.objects.filter(name="社区版").exists()
+    assert editing.status_code in (302, 403)
+    assert draft.rules.get(code="READ_ITEM").points == 1
+    draft.refresh_from_db()
+    assert draft.approved_at is None
+    assert client.get(reverse("rulebooks:index")).status_code == 200
 
 
 def test_a_version_in_use_cannot_be_edited(client, street_manager):

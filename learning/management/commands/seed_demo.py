@@ -72,6 +72,7 @@ class Command(BaseCommand):
         from points.models import (
             Adjustment,
             Appeal,
+            AttendanceSheet,
             Balance,
             Certificate,
             CertificateBatch,
@@ -100,6 +101,7 @@ class Command(BaseCommand):
         LedgerEntry.objects.all().delete()
         Balance.objects.all().delete()
         MonthTotal.objects.all().delete()
+        AttendanceSheet.objects.all().delete()
         OfflineTraining.objects.all().delete()
         # Only the shipped rulebook stays; drafts made while trying the demo go.
         for version in RulebookVersion.objects.order_by("effective_from")[1:]:

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from learning.tables import is_formula_like
 from quizzes.grading import JUDGE, MULTI, ORDERING, SCENARIO, SINGLE
 
 LETTERS = "ABCDEF"
@@ -602,8 +603,9 @@ def xlsx_workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
         for row in rows:
             sheet.append(row)
             for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
+                if is_formula_like(cell.value):
                     cell.data_type = "s"
+                    cell.quotePrefix = True
                 if text_width(str(cell.value or "")) > MAX_COLUMN_WIDTH:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"

@@ -8,7 +8,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from learning.tables import RowError, TableFileError, decode_text, read_table
+from learning.tables import (
+    RowError,
+    TableFileError,
+    csv_bytes,
+    decode_text,
+    read_table,
+)
 from quizzes import bank, grading
 from quizzes.bank import ItemInfo
 from quizzes.draw import Candidate, DrawRule, NotEnoughQuestions, draw
@@ -656,7 +662,7 @@ def bank_export(*, queryset, fmt: str) -> bytes:
 
     dataset = QuestionResource().export(queryset=queryset)
     if fmt != "xlsx":
-        return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+        return csv_bytes(dataset)
     return bank.xlsx_workbook(
         [
             (bank.QUESTIONS_SHEET, bank.COLUMNS, [list(row) for row in dataset]),

@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from quizzes.models import Attempt, PracticeQuizPage
-from quizzes.responses import response_from_form
+from quizzes.responses import (
+    BadResponse,
+    option_id,
+    option_ids,
+    response_clean,
+    response_from_form,
+)
 from quizzes.selectors import (
     annual_exam_current,
     attempt_unanswered,
@@ -22,6 +28,7 @@ from quizzes.selectors import (
     wrong_book_for,
 )
 from quizzes.services import (
+    MSG_SUBMITTED,
     QuizRefused,
     answer_save,
     attempt_start,
@@ -70,7 +77,11 @@ def attempt_view(request, token):
     attempt = _expire_if_due(_own_attempt(request, token))
     if attempt.status != Attempt.Status.OPEN:
         return redirect("quizzes:result", token=attempt.token)
-    rows = list(attempt.questions.select_related("version__question__item"))
+    rows = list(
+        attempt.questions.select_related("version__question__item").prefetch_related(
+            "version__question__item__conditions"
+        )
+    )
     for row in rows:
         version = row.version
         # An 排序 answer is the keys in the chosen order; each step shows its rank.
@@ -79,8 +90,14 @@ def attempt_view(request, token):
             if version.question.qtype == "ordering" and isinstance(row.response, list)
             else {}
         )
+        chosen = row.response if isinstance(row.response, list) else []
         row.shown_options = [
-            {"key": key, "text": version.option_text(key), "rank": ranks.get(key)}
+            {
+                "id": option_id(attempt.token, row.position, key),
+                "text": version.option_text(key),
+                "rank": ranks.get(key),
+                "checked": key in chosen,
+            }
             for key in row.option_order
         ]
         if version.question.qtype == "scenario":
@@ -118,14 +135,28 @@ def answer_view(request, token):
     """One autosave. `retry: false` tells the page that sending again cannot help;
     any other failure (a locked database, a dropped connection) is worth a retry."""
     attempt = _own_attempt(request, token)
+    if attempt.status != Attempt.Status.OPEN:
+        return _refused(MSG_SUBMITTED, status=409)
+    if len(request.body) > MAX_ANSWER_BYTES:
+        return _refused("答案格式不正确。", status=400)
     try:
         data = json.loads(request.body or b"{}")
         position = int(data["position"])
-        response = data.get("response")
         sequence = None if data.get("seq") is None else int(data["seq"])
         if sequence is not None and sequence < 0:
             raise ValueError(sequence)
     except (ValueError, KeyError, TypeError):
+        return _refused("答案格式不正确。", status=400)
+    row = (
+        attempt.questions.select_related("version__question__item")
+        .filter(position=position)
+        .first()
+    )
+    if row is None:
+        return _refused("题号不存在。", status=400)
+    try:
+        response = _response_in_keys(attempt, row, data.get("response"))
+    except BadResponse:
         return _refused("答案格式不正确。", status=400)
     try:
         applied = answer_save(
@@ -136,6 +167,26 @@ def answer_view(request, token):
     except attempt.questions.model.DoesNotExist:
         return _refused("题号不存在。", status=400)
     return JsonResponse({"ok": True, "stale": not applied})
+
+
+# One autosave carries one question's answer: a few hundred bytes at most.
+MAX_ANSWER_BYTES = 4096
+
+
+def _response_in_keys(attempt, row, response):
+    """The page's answer in bank keys, checked against the question's shape."""
+    question = row.version.question
+    conditions = (
+        [c.code for c in question.item.active_conditions]
+        if question.qtype == "scenario"
+        else ()
+    )
+    return response_clean(
+        question.qtype,
+        response,
+        ids=option_ids(attempt.token, row.position, row.option_order),
+        conditions=conditions,
+    )
 
 
 def _refused(message: str, *, status: int) -> JsonResponse:
@@ -157,10 +208,17 @@ def submit_view(request, token):
     attempt = _own_attempt(request, token)
     if attempt.status == Attempt.Status.OPEN:
         late = False
-        for row in attempt.questions.select_related("version__question"):
-            response = response_from_form(
+        rows = attempt.questions.select_related(
+            "version__question__item"
+        ).prefetch_related("version__question__item__conditions")
+        for row in rows:
+            sent = response_from_form(
                 row.version.question.qtype, row.position, request.POST
             )
+            try:
+                response = _response_in_keys(attempt, row, sent)
+            except BadResponse:
+                response = None
             if response is None:
                 continue
             try:

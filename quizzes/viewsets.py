@@ -12,6 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
 from learning.imports import import_in_two_steps
+from learning.permissions import ScopedViewSetMixin
 from learning.viewsets import IdChoiceFilter, _download
 from manuals.models import CategoryPage, ServiceItemPage
 from quizzes import bank
@@ -123,7 +124,7 @@ class QuestionInspectView(generic.InspectView):
         return super().get_field_display_value(field_name, field) or "—"
 
 
-class QuestionViewSet(ModelViewSet):
+class QuestionViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Question
     icon = "help"
     menu_label = _("题库")
@@ -246,7 +247,7 @@ class ExtraAttemptGrantIndexView(generic.IndexView):
         return super().get_base_queryset().filter(user__in=visible)
 
 
-class ExtraAttemptGrantViewSet(ModelViewSet):
+class ExtraAttemptGrantViewSet(ScopedViewSetMixin, ModelViewSet):
     """补考许可: a manager lets one named worker of their own units sit again."""
 
     model = ExtraAttemptGrant

@@ -129,14 +129,18 @@ def _generated(item: ServiceItemPage, other_materials: list[str], rng) -> list[d
         )
     steps = [s.name for s in item.steps.all()]
     if len(steps) >= 3 and len(set(steps)) == len(steps) and len(steps) <= 6:
+        # Listed out of order, so the key is never simply A, B, C…
+        listed = steps[:]
+        while listed == steps:
+            rng.shuffle(listed)
         found.append(
             {
                 "qtype": "ordering",
                 "codes": ["steps"],
                 "difficulty": 2,
                 "stem": f"请把“{title}”的办理流程按先后排好。",
-                "options": _opts(steps),
-                "answer": list(LETTERS[: len(steps)]),
+                "options": _opts(listed),
+                "answer": [LETTERS[listed.index(step)] for step in steps],
                 "explanation": "流程：" + " → ".join(steps) + "。",
             }
         )

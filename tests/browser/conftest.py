@@ -33,9 +33,16 @@ def browser():
 
 @pytest.fixture
 def phone(browser):
-    """A 375-px-wide phone screen, as most social workers use."""
+    """A 375-px-wide phone screen, as most social workers use.
+
+    Tests wait on conditions Playwright evaluates as strings, which the product's
+    Content-Security-Policy forbids; test_csp.py drives pages with it enforced.
+    """
     context = browser.new_context(
-        viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True
+        viewport={"width": 375, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        bypass_csp=True,
     )
     page = context.new_page()
     yield page

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from quizzes.models import Attempt
+from quizzes.responses import option_id
 from tests.browser.conftest import no_horizontal_scroll
 from tests.browser.test_manual_on_phone import _log_in
 
@@ -83,7 +84,8 @@ def test_a_failed_autosave_shows_and_retries_until_saved(
     assert "未保存" in phone.text_content(f"{judge_box} [data-question-status]")
     phone.check(f"input[name=q{judge.position}][value=true]")
 
-    phone.check(f"input[name=q{single.position}][value={single.option_order[0]}]")
+    first_option = option_id(attempt.token, single.position, single.option_order[0])
+    phone.check(f"input[name=q{single.position}][value={first_option}]")
     single_box = f"fieldset[data-position='{single.position}']"
     phone.wait_for_function(
         f'document.querySelector("{single_box} [data-question-status]")'
@@ -121,9 +123,12 @@ def test_two_steps_never_share_a_rank(live_server, phone, practice, worker):
     phone.goto(f"{live_server.url}{practice.url}")
     phone.click("[data-start]")
     phone.wait_for_selector("form.quiz")
-    ordering = _row(Attempt.objects.get(user=worker), "ordering")
+    attempt = Attempt.objects.get(user=worker)
+    ordering = _row(attempt, "ordering")
     first, second = (
-        f"select[name=q{ordering.position}_rank_{k}]" for k in "s1 s2".split()
+        f"select[name=q{ordering.position}_rank_"
+        f"{option_id(attempt.token, ordering.position, k)}]"
+        for k in "s1 s2".split()
     )
 
     phone.select_option(first, "1")

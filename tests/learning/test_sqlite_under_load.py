@@ -19,6 +19,7 @@ from django.db import connection
 
 from manuals.models import ServiceItemPage
 from quizzes.models import Attempt
+from quizzes.responses import option_ids
 from tests.factories import PASSWORD, StaffFactory
 from tests.workers import db_worker
 
@@ -43,17 +44,41 @@ def _queue_index_work(rounds: int) -> int:
     return queued
 
 
-def _answers_for(qtype: str, step: int):
-    """A different answer on every save of a question, by its type."""
+def _answers_for(qtype: str, step: int, ids: list[str]):
+    """A different answer on every save of a question, by its type, naming the
+    options by the ids the page gave them."""
     if qtype == "judge":
         return step % 2 == 0
     if qtype == "single":
-        return ["ABC"[step % 3]]
+        return [ids[step % len(ids)]]
     if qtype == "multi":
-        return [["A"], ["A", "B"], ["B", "C"]][step % 3]
+        return [ids[:1], ids[:2], ids[1:3]][step % 3]
     if qtype == "scenario":
         return {"eligible": step % 2 == 0, "condition": f"c{1 + step % 3}"}
-    return [["s1", "s2"], ["s2", "s1"]][step % 2]
+    return [ids[:2], ids[1::-1]][step % 2]
+
+
+def _option_ids(html: str, position: int) -> list[str]:
+    """The option ids of one question, in page order."""
+    return re.findall(rf'name="q{position}(?:" value="|_rank_)(o[0-9a-f]+)"', html)
+
+
+def _in_keys(attempt, sent: dict) -> dict:
+    """The responses as sent (option ids) in the bank's keys, as they are stored."""
+    rows = {
+        q.position: q for q in attempt.questions.select_related("version__question")
+    }
+    expected = {}
+    for position, response in sent.items():
+        row = rows[position]
+        if isinstance(response, list):
+            ids = option_ids(attempt.token, position, row.option_order)
+            keys = [ids[i] for i in response]
+            if row.version.question.qtype == "multi":
+                keys.sort()
+            response = keys
+        expected[position] = response
+    return expected
 
 
 def _csrf(session: requests.Session, html: str) -> str:
@@ -100,7 +125,7 @@ def _one_worker(base: str, username: str, quiz_url: str, record: dict) -> None:
     last = {}
     for step in range(SAVES_PER_CLIENT):
         position, qtype = positions[step % len(positions)]
-        response = _answers_for(qtype, step)
+        response = _answers_for(qtype, step, _option_ids(started.text, position))
         saved = s.post(
             f"{base}/quiz/attempt/{record['token']}/answer/",
             data=json.dumps(
@@ -168,4 +193,4 @@ def test_twenty_workers_autosave_at_once_without_a_single_error(
         attempt = Attempt.objects.get(token=record["token"])
         assert attempt.user == person and attempt.status == "submitted"
         held = {q.position: q.response for q in attempt.questions.all()}
-        assert held == record["last"]
+        assert held == _in_keys(attempt, record["last"])

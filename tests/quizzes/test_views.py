@@ -2,11 +2,14 @@ import datetime
 import json
 import re
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from quizzes.models import Attempt
+from quizzes.responses import option_id
 from quizzes.services import attempt_start, attempt_submit
+from tests.factories import StaffFactory
 
 
 def _start(client, quiz):
@@ -29,7 +32,7 @@ def test_worker_starts_and_resumes_in_the_stored_order(client, practice, worker)
 
     def seen(html):
         """Question stems and option keys in the order the page shows them."""
-        return re.findall(r'<legend>.*?</legend>|value="(?:[A-F]|s\d)"', html, re.S)
+        return re.findall(r'<legend>.*?</legend>|value="o[0-9a-f]+"', html, re.S)
 
     stems = [r.version.stem for r in attempt.questions.all()]
     assert [first.index(stem) for stem in stems] == sorted(
@@ -37,12 +40,13 @@ def test_worker_starts_and_resumes_in_the_stored_order(client, practice, worker)
     )
     assert seen(again) == seen(first)
     options = [
-        r.option_order
+        option_id(attempt.token, r.position, key)
         for r in attempt.questions.select_related("version__question")
         if r.version.question.qtype in ("single", "multi")
+        for key in r.option_order
     ]
-    shown = re.findall(r'value="([A-F])"', first)
-    assert shown == [key for order in options for key in order]
+    shown = re.findall(r'value="(o[0-9a-f]+)"', first)
+    assert shown == options
     assert Attempt.objects.filter(user=worker).count() == 1
 
 
@@ -111,8 +115,12 @@ def test_form_submit_without_javascript_is_graded(client, practice, worker):
     for row in attempt.questions.select_related("version__question"):
         q = row.version.question
         key = f"q{row.position}"
+
+        def shown(option, row=row):
+            return option_id(attempt.token, row.position, option)
+
         if q.qtype in ("single", "multi"):
-            data[key] = row.version.answer
+            data[key] = [shown(o) for o in row.version.answer]
         elif q.qtype == "judge":
             data[key] = "true" if row.version.answer else "false"
         elif q.qtype == "scenario":
@@ -120,7 +128,7 @@ def test_form_submit_without_javascript_is_graded(client, practice, worker):
             data[f"{key}_condition"] = row.version.answer["condition"]
         else:
             for rank, step in enumerate(row.version.answer, start=1):
-                data[f"{key}_rank_{step}"] = str(rank)
+                data[f"{key}_rank_{shown(step)}"] = str(rank)
 
     client.post(reverse("quizzes:submit", args=[attempt.token]), data)
 
@@ -173,17 +181,21 @@ def test_a_saved_ordering_answer_is_shown_again_on_resume(client, practice, work
     ordering = next(
         r for r in attempt.questions.all() if r.version.question.qtype == "ordering"
     )
+    s1, s2 = (option_id(attempt.token, ordering.position, k) for k in ("s1", "s2"))
     client.post(
         reverse("quizzes:answer", args=[attempt.token]),
-        json.dumps({"position": ordering.position, "response": ["s2", "s1"]}),
+        json.dumps({"position": ordering.position, "response": [s2, s1]}),
         content_type="application/json",
     )
+    ordering.refresh_from_db()
+    assert ordering.response == ["s2", "s1"]
 
     html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
 
     def chosen_rank(step):
+        oid = option_id(attempt.token, ordering.position, step)
         select = re.search(
-            rf'<select name="q{ordering.position}_rank_{step}".*?</select>', html, re.S
+            rf'<select name="q{ordering.position}_rank_{oid}".*?</select>', html, re.S
         ).group(0)
         return re.findall(r'value="(\d)" selected', select)
 
@@ -238,8 +250,14 @@ def test_during_the_cool_down_start_is_disabled_until_a_stated_time(
     html = client.get(category_test.url).content.decode()
 
     ready = timezone.localtime(started + datetime.timedelta(minutes=30))
+    # Late in the evening the cool-down ends tomorrow, and the date is named.
+    day = (
+        ""
+        if ready.date() == timezone.localdate(started)
+        else f"{ready.month}月{ready.day}日 "
+    )
     assert "disabled" in _start_button(html)
-    assert f"请于 {ready:%H:%M} 后再试" in html
+    assert f"请于 {day}{ready:%H:%M} 后再试" in html
     assert client.post(category_test.url).status_code == 302
     assert Attempt.objects.filter(user=worker).count() == 1
 
@@ -269,3 +287,39 @@ def test_an_open_quiz_with_attempts_left_can_be_started(client, category_test, w
     client.force_login(worker)
     html = client.get(category_test.url).content.decode()
     assert "disabled" not in _start_button(html)
+
+
+def test_the_page_names_no_option_by_its_letter_in_the_bank(client, practice, worker):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+
+    html = client.get(reverse("quizzes:attempt", args=[attempt.token])).content.decode()
+
+    assert not re.search(r'name="q\d+_rank_(?:s\d|[A-H])"', html)
+    assert not re.search(r'name="q\d+" value="[A-H]"', html)
+    other = attempt_start(user=StaffFactory(org_unit=worker.org_unit), quiz=practice)
+    assert option_id(attempt.token, 1, "A") != option_id(other.token, 1, "A")
+
+
+@pytest.mark.parametrize(
+    "response",
+    ["x" * 100_000, ["A"], ["nope"], {"eligible": "yes"}, [1, 2], {"a": 1}, 3],
+)
+def test_an_autosave_of_the_wrong_shape_is_refused_and_not_stored(
+    client, practice, worker, response
+):
+    client.force_login(worker)
+    attempt = _start(client, practice)
+    rows = list(attempt.questions.all())
+
+    codes = {
+        client.post(
+            reverse("quizzes:answer", args=[attempt.token]),
+            json.dumps({"position": row.position, "response": response, "seq": 1}),
+            content_type="application/json",
+        ).status_code
+        for row in rows
+    }
+
+    assert codes == {400}
+    assert not [r for r in attempt.questions.all() if r.response is not None]

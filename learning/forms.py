@@ -73,11 +73,27 @@ class StaffMemberForm(WagtailAdminModelForm):
         cleaned = super().clean()
         role = cleaned.get("role")
         unit = cleaned.get("org_unit")
-        if role and unit and self.for_user is not None:
-            if not role_assignable_by(
-                actor=self.for_user, role=Role(role), org_unit=unit
-            ):
-                self.add_error("role", _("您只能为下级单位任命管理者。"))
+        actor = self.for_user
+        if not (role and unit and actor is not None):
+            return cleaned
+        unchanged = (
+            self.instance.pk is not None
+            and role == self.initial.get("role")
+            and unit.pk == self.instance.org_unit_id
+        )
+        if (
+            self.instance.pk == actor.pk
+            and not actor.is_superuser
+            and (not unchanged or not cleaned.get("is_active", True))
+        ):
+            # One's own name, phone and post, yes; one's own powers, no.
+            self.add_error(
+                None, _("不能修改自己的角色、所属单位或在职状态，请由上级管理者修改。")
+            )
+        elif not unchanged and not role_assignable_by(
+            actor=actor, role=Role(role), org_unit=unit
+        ):
+            self.add_error("role", _("您只能为下级单位任命管理者。"))
         return cleaned
 
     def save(self, commit=True):

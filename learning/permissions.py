@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.http import Http404
 from wagtail.permission_policies import BasePermissionPolicy
 
 from learning.selectors import staff_visible_to
@@ -89,3 +90,101 @@ class ReadOnlyPermissionPolicy(ActionPermissionPolicy):
 
     def __init__(self, model, view_permission: str):
         super().__init__(model, {"view": view_permission})
+
+
+class ScopedPermissionPolicy(ActionPermissionPolicy):
+    """The listed actions, on records of people (``person``: the path to their
+    user) or of units (``unit``) inside the actor's own subtree only.
+
+    This is the one place a model's row scope is written: every view of its
+    viewset (index, inspect, history, usage, exports) asks it, through
+    ScopedViewSetMixin, whether the actor may see the object at hand.
+    """
+
+    def __init__(self, model, actions: dict[str, str], *, person=None, unit=None):
+        super().__init__(model, actions)
+        assert (person is None) != (unit is None)
+        self.person, self.unit = person, unit
+
+    def _in_subtree(self, user) -> Q:
+        if self.person:
+            return Q(
+                **{f"{self.person}__org_unit__path__startswith": user.org_unit.path}
+            )
+        return Q(**{f"{self.unit}__path__startswith": user.org_unit.path})
+
+    def instances_user_has_permission_for(self, user, action):
+        queryset = self.model._default_manager.all()
+        if not self.user_has_permission(user, action):
+            return queryset.none()
+        if user.is_superuser:
+            return queryset
+        if user.org_unit_id is None:
+            return queryset.none()
+        return queryset.filter(self._in_subtree(user))
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        if user.is_superuser:
+            return True
+        return (
+            self.instances_user_has_permission_for(user, action)
+            .filter(pk=instance.pk)
+            .exists()
+        )
+
+
+class ScopedObjectMixin:
+    """For any view of a viewset that loads one object: only an object the
+    model's permission policy lets the user view is found at all."""
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        policy = getattr(self, "permission_policy", None)
+        if policy is not None and not policy.user_has_permission_for_instance(
+            self.request.user, "view", obj
+        ):
+            raise Http404
+        return obj
+
+
+class ScopedListingMixin:
+    """For index (and export) views: rows outside the policy's scope are not
+    listed, whatever filters the query string carries."""
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset()
+        policy = getattr(self, "permission_policy", None)
+        if policy is None or self.request.user.is_superuser:
+            return queryset
+        visible = policy.instances_user_has_permission_for(self.request.user, "view")
+        return queryset.filter(pk__in=visible.values("pk"))
+
+
+class ScopedViewSetMixin:
+    """Every view the viewset builds, including the ones Wagtail adds by itself
+    (history, usage, inspect), goes through the model's permission policy."""
+
+    def construct_view(self, view_class, **kwargs):
+        from wagtail.admin.views.generic import HistoryView, IndexView, UsageView
+
+        if hasattr(view_class, "get_object") and not issubclass(
+            view_class, ScopedObjectMixin
+        ):
+            attrs = {}
+            if issubclass(view_class, HistoryView | UsageView):
+                # Whoever may view a record may read its history and where it
+                # is used, records that are never edited included.
+                attrs = {
+                    "permission_required": None,
+                    "any_permission_required": ["add", "change", "delete", "view"],
+                }
+            view_class = type(
+                view_class.__name__, (ScopedObjectMixin, view_class), attrs
+            )
+        if issubclass(view_class, IndexView) and not issubclass(
+            view_class, ScopedListingMixin
+        ):
+            view_class = type(view_class.__name__, (ScopedListingMixin, view_class), {})
+        return super().construct_view(view_class, **kwargs)

@@ -20,6 +20,10 @@ _DATE_PATTERNS = [
 ]
 
 
+# A value repeated on thousands of rows names the first few, not all of them.
+DUPLICATE_ROWS_SHOWN = 5
+
+
 class TextWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
         return "" if value is None else str(value).strip()
@@ -182,6 +186,8 @@ class StaffResource(resources.ModelResource):
         self.fields["org_unit"].widget = OrgUnitWidget(org_unit_labels())
         self._visible_pks: set[int] = set()
         self._before: tuple | None = None
+        self._before_unit_id: int | None = None
+        self._before_roles: set[str] = set()
         self._duplicates: dict[str, dict[str, list[int]]] = {}
         self.row_numbers: list[int] = []
 
@@ -192,6 +198,8 @@ class StaffResource(resources.ModelResource):
 
     def after_init_instance(self, instance, new, row, **kwargs):
         self._before = None if new else self._snapshot(instance, _roles_of(instance))
+        self._before_unit_id = None if new else instance.org_unit_id
+        self._before_roles = set() if new else _roles_of(instance)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         """A person the file describes exactly as they are is left alone and
@@ -249,9 +257,12 @@ class StaffResource(resources.ModelResource):
             value = str(row.get(column, "") or "").strip()
             rows = self._duplicates.get(column, {}).get(value)
             if rows:
+                shown = "、".join(str(r) for r in rows[:DUPLICATE_ROWS_SHOWN])
+                if len(rows) > DUPLICATE_ROWS_SHOWN:
+                    shown += _("等 %(n)d 行") % {"n": len(rows)}
                 message = _("“%(value)s”在文件中重复出现（第 %(rows)s 行）。") % {
                     "value": value,
-                    "rows": "、".join(str(r) for r in rows),
+                    "rows": shown,
                 }
                 errors.setdefault(attribute, []).append(ValidationError(message))
 
@@ -275,7 +286,23 @@ class StaffResource(resources.ModelResource):
                 )
         role = getattr(instance, "pending_role", None)
         if role is not None and "pending_role" not in errors and unit is not None:
-            if not role_assignable_by(actor=self.actor, role=role, org_unit=unit):
+            # A row that keeps someone's role and unit grants nothing: a
+            # manager's own row in his exported roster imports back as is.
+            unchanged = (
+                self._before is not None
+                and unit.pk == self._before_unit_id
+                and str(role.label) in self._before_roles
+            )
+            if instance.pk == self.actor.pk and not self.actor.is_superuser:
+                if not unchanged:
+                    errors.setdefault("pending_role", []).append(
+                        ValidationError(
+                            _("不能修改自己的角色或所属单位，请由上级管理者修改。")
+                        )
+                    )
+            elif not unchanged and not role_assignable_by(
+                actor=self.actor, role=role, org_unit=unit
+            ):
                 errors.setdefault("pending_role", []).append(
                     ValidationError(_("您只能为下级单位任命管理者。"))
                 )

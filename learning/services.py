@@ -17,7 +17,7 @@ from learning.roster import (
     TableFileError,
     read_table,
 )
-from learning.tables import xlsx_bytes
+from learning.tables import csv_bytes, xlsx_bytes
 
 
 def roles_sync() -> None:
@@ -228,7 +228,7 @@ def roster_export(*, actor, fmt: str) -> bytes:
     if fmt == "xlsx":
         dataset.title = "花名册"
         return xlsx_bytes(dataset)
-    return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+    return csv_bytes(dataset)
 
 
 def roster_template(*, fmt: str) -> bytes:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import tablib
+from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,10 @@ MSG_UNREADABLE = _("文件无法读取，请确认它是有效的 %(format)s 文
 MSG_MISSING_COLUMNS = _("缺少必填列：%(columns)s。请使用下载的模板。")
 MSG_UNKNOWN_COLUMNS = _("无法识别的列：%(columns)s。请使用下载的模板的列名。")
 MSG_EMPTY = _("文件中没有数据行。")
+MSG_TOO_MANY_ROWS = _("文件超过 %(limit)d 行数据，请拆分成几个文件分别导入。")
+MSG_TOO_BIG_UNPACKED = _(
+    "文件解压后超过 %(mb)d MB（可能含有大量空行或格式），请只保留数据后另存再上传。"
+)
 
 
 class TableFileError(ValueError):
@@ -47,6 +52,29 @@ class RowError:
         return f"第 {self.row} 行：{self.message}"
 
 
+# A text cell starting with one of these is run as a formula (or a DDE call)
+# by Excel or WPS when an export is opened: exports write such cells as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_safe(value):
+    """A CSV cell as plain text: a leading apostrophe keeps spreadsheets from
+    running it. Reading a file back (read_table) takes the apostrophe off."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def csv_bytes(dataset: tablib.Dataset) -> bytes:
+    """UTF-8 CSV with a BOM (so Excel picks the encoding), every text cell safe."""
+    safe = tablib.Dataset(headers=dataset.headers)
+    for row in dataset:
+        safe.append([csv_safe(v) for v in row])
+    return ("\ufeff" + safe.export("csv")).encode("utf-8")
+
+
 def decode_text(content: bytes) -> str:
     """UTF-8 (with or without BOM) first, then GB18030, the superset of GBK."""
     for encoding in ("utf-8-sig", "gb18030"):
@@ -71,33 +99,75 @@ def _normalise_cell(value):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    return str(value).strip()
+    text = str(value).strip()
+    if text.startswith("'") and is_formula_like(text[1:]):
+        return text[1:]  # an exported cell made safe (csv_safe), read back
+    return text
+
+
+def _limits() -> tuple[int, int]:
+    return settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_UNCOMPRESSED_BYTES
+
+
+def _xlsx_rows(content: bytes):
+    """The first sheet's rows, streamed: a workbook whose parts unpack to more
+    than the limit (a zip bomb, or a sheet padded with empty rows) is refused
+    before a single row is read."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    _max_rows, max_bytes = _limits()
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise TableFileError(str(MSG_UNREADABLE % {"format": "Excel"})) from exc
+    if unpacked > max_bytes:
+        raise TableFileError(
+            str(MSG_TOO_BIG_UNPACKED % {"mb": max_bytes // (1024 * 1024)})
+        )
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = book.active
+        yield from sheet.iter_rows(values_only=True)
+    except TableFileError:
+        raise
+    except Exception as exc:
+        raise TableFileError(str(MSG_UNREADABLE % {"format": "Excel"})) from exc
+
+
+def _csv_rows(content: bytes):
+    import csv
+
+    text = decode_text(content)
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""))
+    except csv.Error as exc:
+        raise TableFileError(str(MSG_UNREADABLE % {"format": "CSV"})) from exc
 
 
 def read_table(
     content: bytes, filename: str, columns: list[str], required: list[str]
 ) -> Table:
-    """Load the first sheet with clean headers, skipping blank rows."""
+    """Load the first sheet with clean headers, skipping blank rows.
+
+    The file is streamed: headers are checked before any row is read, and a
+    file past IMPORT_MAX_ROWS data rows is refused as soon as the reader gets
+    there, so no upload holds the server for long or fills its memory.
+    """
     name = filename.lower()
     if name.endswith(".xlsx"):
-        fmt = "xlsx"
-        try:
-            raw = tablib.Dataset().load(content, format="xlsx")
-        except Exception as exc:
-            raise TableFileError(str(MSG_UNREADABLE % {"format": "Excel"})) from exc
+        fmt, rows = "xlsx", _xlsx_rows(content)
     elif name.endswith(".csv"):
-        fmt = "csv"
-        text = decode_text(content)
-        try:
-            raw = tablib.Dataset().load(text, format="csv")
-        except Exception as exc:
-            raise TableFileError(str(MSG_UNREADABLE % {"format": "CSV"})) from exc
+        fmt, rows = "csv", _csv_rows(content)
     else:
         raise TableFileError(str(MSG_UNSUPPORTED_FORMAT))
 
-    headers = [
-        str(h or "").strip().lstrip("\ufeff").rstrip("*") for h in raw.headers or []
-    ]
+    header_row = next(rows, None) or ()
+    headers = [str(h or "").strip().lstrip("\ufeff").rstrip("*") for h in header_row]
+    while headers and not headers[-1]:
+        headers.pop()
     missing = [c for c in required if c not in headers]
     if missing:
         raise TableFileError(str(MSG_MISSING_COLUMNS % {"columns": "、".join(missing)}))
@@ -105,13 +175,21 @@ def read_table(
     if unknown:
         raise TableFileError(str(MSG_UNKNOWN_COLUMNS % {"columns": "、".join(unknown)}))
 
+    max_rows, _max_bytes = _limits()
+    width = len(headers)
     data = tablib.Dataset(headers=headers)
     row_numbers = []
-    for index, row in enumerate(raw, start=2):
-        cells = [_normalise_cell(v) for v in row]
-        if any(c != "" for c in cells):
-            data.append(cells)
-            row_numbers.append(index)
+    for index, row in enumerate(rows, start=2):
+        # Blank rows are skipped, but count towards the limit twice over: a
+        # sheet of a million empty rows is refused as soon as a full one is.
+        if len(row_numbers) >= max_rows or index > 2 * max_rows + 1:
+            raise TableFileError(str(MSG_TOO_MANY_ROWS % {"limit": max_rows}))
+        cells = [_normalise_cell(v) for v in itertools.islice(row, width)]
+        if not any(c != "" for c in cells):
+            continue
+        cells += [""] * (width - len(cells))
+        data.append(cells)
+        row_numbers.append(index)
     if not len(data):
         raise TableFileError(str(MSG_EMPTY))
     return Table(dataset=data, row_numbers=row_numbers, format=fmt)
@@ -224,6 +302,8 @@ def _cell(worksheet, value):
     elif isinstance(value, Promise):
         value = str(value)
     cell = WriteOnlyCell(worksheet, value)
-    if cell.data_type == "f":
+    if cell.data_type == "f" or is_formula_like(value):
+        # Text, and shown as text even when someone edits the cell in Excel.
         cell.data_type = "s"
+        cell.quotePrefix = True
     return cell

@@ -39,3 +39,5 @@ if settings.DEBUG:
 
 # Wagtail serves the manual pages; it must come last.
 urlpatterns += [path("manual/", include(wagtail_urls))]
+
+handler400 = "learning.views.bad_request"

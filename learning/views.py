@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from learning.forms import labelled_errors
 from learning.selectors import learner_home
@@ -32,3 +34,19 @@ def home(request):
         "manual": today.manual,
     }
     return render(request, "learning/home.html", context)
+
+
+def bad_request(request, exception=None):
+    """400s: an upload past the size limit says so (413); anything else is a
+    link whose parameters are wrong."""
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)
+        message = _("上传的文件太大（上限 %(mb)d MB），请拆分后分别上传。") % {
+            "mb": limit
+        }
+        return render(
+            request, "400.html", {"errors": [message], "too_big": True}, status=413
+        )
+    return render(request, "400.html", status=400)

@@ -27,7 +27,7 @@ from learning.columns import (
 from learning.forms import StaffMemberForm, looks_like_id
 from learning.imports import import_in_two_steps
 from learning.models import StaffMember
-from learning.permissions import StaffPermissionPolicy
+from learning.permissions import ScopedViewSetMixin, StaffPermissionPolicy
 from learning.roster import MSG_UNSUPPORTED_FORMAT
 from learning.selectors import org_units_visible_to, staff_visible_to
 from learning.services import (
@@ -36,7 +36,7 @@ from learning.services import (
     roster_import,
     roster_template,
 )
-from learning.tables import Sheet, xlsx_bytes
+from learning.tables import Sheet, csv_safe, xlsx_bytes
 
 staff_permission_policy = StaffPermissionPolicy(StaffMember)
 
@@ -105,6 +105,10 @@ class FittedSpreadsheetExportMixin:
         )
         title = str(self.model._meta.verbose_name_plural)
         output.write(xlsx_bytes(Sheet(title, headers, rows)))
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return csv_safe(value) if export_format == self.FORMAT_CSV else value
 
     def write_csv_response(self, queryset):
         response = super().write_csv_response(queryset)
@@ -203,7 +207,7 @@ class StaffUsageView(generic.UsageView):
         return _scoped(self.request)
 
 
-class StaffViewSet(ModelViewSet):
+class StaffViewSet(ScopedViewSetMixin, ModelViewSet):
     model = StaffMember
     icon = "group"
     menu_label = _("员工花名册")

@@ -27,3 +27,10 @@ def refuse_group_restricted_page(page, request, serve_args, serve_kwargs):
             and not restriction.accept_request(request)
         ):
             raise PermissionDenied
+
+
+@hooks.register("construct_reports_menu")
+def site_history_for_superusers_only(request, menu_items):
+    """The site history lists every unit's records; it stays with superusers."""
+    if not request.user.is_superuser:
+        menu_items[:] = [i for i in menu_items if i.name != "site-history"]

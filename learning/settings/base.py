@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "learning.middleware.SecurityHeadersMiddleware",
+    "learning.middleware.SuperuserOnlyViewsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Axes must come last so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
@@ -154,6 +156,12 @@ STORAGES = {
 }
 
 WAGTAIL_SITE_NAME = "社工学堂"
+# Password reset mails a link: without a mail server it is off (managers reset
+# passwords in the roster), and /admin/password_reset/ is not served.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+WAGTAIL_PASSWORD_RESET_ENABLED = bool(os.environ.get("EMAIL_HOST"))
+# Passing a review publishes; approvers need no publish permission (four eyes).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "manuals.workflows.publish_approved"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAIL_I18N_ENABLED = False
@@ -180,6 +188,32 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
 # Import uploads (roster, question bank) larger than this are refused unread.
 IMPORT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Bodies past these are refused as they arrive (learning.uploads), not after
+# the whole upload has been read; a proxy in front should cap at the same size
+# (nginx: client_max_body_size 6m).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+MAX_REQUEST_BODY_BYTES = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "learning.uploads.RequestSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Certificate look-ups per minute from one address on the public /verify/ page.
+VERIFY_RATE_PER_MINUTE = int(os.environ.get("VERIFY_RATE_PER_MINUTE", 30))
+# Imports are streamed; a file past either limit is refused before it is read
+# further (a 30 KB XLSX can hold 200,000 rows, a 3 MB one 1 GB of sheet XML).
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 5000))
+IMPORT_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+# Sign-in sheets: rows older than this many days are refused; a sheet posting
+# more than this many awards, or reaching into a closed period, waits for a
+# second manager's approval.
+POINTS_ATTENDANCE_MAX_AGE_DAYS = int(
+    os.environ.get("POINTS_ATTENDANCE_MAX_AGE_DAYS", 92)
+)
+POINTS_ATTENDANCE_APPROVAL_ROWS = int(
+    os.environ.get("POINTS_ATTENDANCE_APPROVAL_ROWS", 100)
+)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

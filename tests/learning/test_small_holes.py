@@ -111,3 +111,24 @@ def test_the_site_history_report_and_its_exports_are_for_superusers_only(
 
     client.force_login(StaffFactory(org_unit=org["拱墅区"], is_superuser=True))
     assert client.get("/admin/reports/site-history/").status_code == 200
+
+
+def test_a_person_with_records_is_never_deleted_nor_are_their_records(
+    client, org, worker
+):
+    from points.models import LedgerEntry
+    from points.services import points_award
+
+    points_award(user=worker, rule_code="READ_ITEM", source=("item", 1))
+    admin = StaffFactory(org_unit=org["拱墅区"], is_superuser=True)
+    client.force_login(admin)
+    url = reverse("wagtailusers_users:delete", args=[worker.pk])
+
+    response = client.post(url, follow=True)
+
+    assert response.status_code == 200
+    assert "不能删除此人" in response.content.decode()
+    assert LedgerEntry.objects.filter(user=worker).count() == 1
+    newcomer = StaffFactory(org_unit=org["衢州路社区"])
+    client.post(reverse("wagtailusers_users:delete", args=[newcomer.pk]))
+    assert not type(newcomer).objects.filter(pk=newcomer.pk).exists()

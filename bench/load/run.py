@@ -149,9 +149,10 @@ def _stats(prefix: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _step(env: dict, port: int, step: int, users: int, out: Path) -> dict:
+def _step(env: dict, args, step: int, users: int, out: Path) -> dict:
+    port, spawn, every = args.port, args.spawn_seconds, args.save_every
     prepared = _prepare(step, users)
-    run_time = SPAWN_SECONDS + QUESTIONS * 15 + 120
+    run_time = spawn + QUESTIONS * every + 120
     total = users + MANAGERS + VISITORS
     prefix = out / f"step-{users}"
     command = [
@@ -162,9 +163,9 @@ def _step(env: dict, port: int, step: int, users: int, out: Path) -> dict:
         "--users",
         str(total),
         "--spawn-rate",
-        f"{total / SPAWN_SECONDS:.3f}",
+        f"{total / spawn:.3f}",
         "--run-time",
-        f"{run_time}s",
+        f"{int(run_time)}s",
         "--stop-timeout",
         "30",
         "--host",
@@ -179,7 +180,12 @@ def _step(env: dict, port: int, step: int, users: int, out: Path) -> dict:
     started = time.monotonic()
     subprocess.run(
         command,
-        env={**env, **prepared, "LOAD_FIXED": f"{MANAGERS},{VISITORS}"},
+        env={
+            **env,
+            **prepared,
+            "LOAD_FIXED": f"{MANAGERS},{VISITORS}",
+            "LOAD_SAVE_EVERY": str(every),
+        },
         cwd=ROOT,
         check=False,
     )
@@ -236,6 +242,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", default="200,500,1000")
     parser.add_argument("--port", type=int, default=8001)
+    # Shorter for a trial run; the figures worth keeping use the defaults.
+    parser.add_argument("--spawn-seconds", type=int, default=SPAWN_SECONDS)
+    parser.add_argument("--save-every", type=float, default=15)
+    parser.add_argument("--step-offset", type=int, default=0)
     args = parser.parse_args()
     env = _env(args.port)
     out = ROOT / "bench/.load"
@@ -252,8 +262,9 @@ def main():
         _wait_for(f"http://127.0.0.1:{args.port}/verify/")
         _django(env)
         results = []
-        for step, users in enumerate(int(s) for s in args.steps.split(",")):
-            results.append(_step(env, args.port, step, users, out))
+        steps = [int(s) for s in args.steps.split(",")]
+        for step, users in enumerate(steps, start=args.step_offset):
+            results.append(_step(env, args, step, users, out))
             report = _report(results)
             print(report)
             (ROOT / "bench/results/load.md").write_text(report + "\n")

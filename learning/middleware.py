@@ -24,6 +24,17 @@ DEFAULT_CSP = "; ".join(
 )
 
 
+def client_address(request) -> str:
+    """The phone's address. Behind our own proxy (CLIENT_ADDRESS_FROM_PROXY),
+    that is the last X-Forwarded-For hop, the one the proxy itself added;
+    earlier hops are whatever the client chose to send."""
+    if getattr(settings, "CLIENT_ADDRESS_FROM_PROXY", False):
+        hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if hops[-1].strip():
+            return hops[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

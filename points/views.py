@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from learning.forms import labelled_errors
+from learning.middleware import client_address
 from learning.selectors import staff_visible_to
 from learning.views import bad_query
 from points.certificates import site_url, transcript_pdf
@@ -131,7 +132,7 @@ def _verify_throttled(request) -> bool:
     if not limit:
         return False
     minute = int(time.time() // 60)
-    key = f"verify-rate:{request.META.get('REMOTE_ADDR', '')}:{minute}"
+    key = f"verify-rate:{client_address(request)}:{minute}"
     cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)

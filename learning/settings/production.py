@@ -58,6 +58,9 @@ SESSION_COOKIE_SECURE = _flag("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind the proxy, the phone's address is the hop the proxy added (the last);
+# set DJANGO_BEHIND_PROXY=0 when clients connect to gunicorn directly.
+CLIENT_ADDRESS_FROM_PROXY = _flag("DJANGO_BEHIND_PROXY", True)
 # Behind a proxy, the client address is the first X-Forwarded-For hop.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 

@@ -132,3 +132,21 @@ def test_a_person_with_records_is_never_deleted_nor_are_their_records(
     newcomer = StaffFactory(org_unit=org["衢州路社区"])
     client.post(reverse("wagtailusers_users:delete", args=[newcomer.pk]))
     assert not type(newcomer).objects.filter(pk=newcomer.pk).exists()
+
+
+def test_behind_the_proxy_each_phone_has_its_own_verify_allowance(client, settings):
+    settings.VERIFY_RATE_PER_MINUTE = 2
+    settings.CLIENT_ADDRESS_FROM_PROXY = True
+    cache.clear()
+    url = reverse("points:verify", args=["GC26-0000-0000-0000"])
+
+    def from_phone(address, spoofed="6.6.6.6"):
+        forwarded = f"{spoofed}, {address}"
+        return client.get(url, HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    first = [from_phone("10.0.0.1", spoofed=f"1.1.1.{n}") for n in range(3)]
+    second = [from_phone("10.0.0.2") for _ in range(2)]
+
+    assert first == [404, 404, 429]  # a made-up first hop buys nothing
+    assert second == [404, 404]
+    cache.clear()

@@ -172,3 +172,38 @@ class StaffMember(User):
             ("view_staff", _("可查看本单位及下级单位的员工")),
             ("manage_staff", _("可导入、新增和编辑本单位及下级单位的员工")),
         ]
+
+
+class ImportJob(models.Model):
+    """A confirmed import too big to run inside the request: the task worker
+    imports it (all or nothing, as always) and the page follows its status."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("正在导入")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未导入")
+
+    kind = models.CharField(max_length=20)
+    filename = models.CharField(_("文件名"), max_length=200)
+    content = models.BinaryField()
+    options = models.JSONField(default=dict)
+    rows = models.PositiveIntegerField(_("行数"))
+    actor = models.ForeignKey(
+        "learning.User", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    message = models.TextField(_("结果"), blank=True)
+    errors = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台导入")
+        verbose_name_plural = _("后台导入")
+
+    def __str__(self):
+        return f"{self.filename}（{self.get_status_display()}）"

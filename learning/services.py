@@ -80,8 +80,19 @@ def org_unit_ensure(*, name: str, kind: str, parent: OrgUnit | None = None) -> O
 
 
 def role_assign(*, user, role: Role) -> None:
-    """Make role the user's only role."""
-    user.groups.set([Group.objects.get_or_create(name=str(role.label))[0]])
+    """Make role the user's only role. Groups that are not roles stay (a
+    trainer keeps 高级培训师 or 手册管理员 when a manager edits his phone),
+    except those that only a trainer may hold, when he stops being one."""
+    from learning.roles import APPROVER_GROUP, MANUAL_ADMIN_GROUP, role_from_label
+
+    trainer_only = {APPROVER_GROUP, MANUAL_ADMIN_GROUP}
+    kept = [
+        group
+        for group in user.groups.all()
+        if role_from_label(group.name) is None
+        and (role == Role.TRAINER or group.name not in trainer_only)
+    ]
+    user.groups.set([Group.objects.get_or_create(name=str(role.label))[0], *kept])
 
 
 @transaction.atomic
@@ -160,6 +171,13 @@ class RosterRejected(Exception):
     def __init__(self, report: RosterReport):
         super().__init__(report.file_error or "; ".join(str(e) for e in report.errors))
         self.report = report
+
+
+def roster_done_message(report: RosterReport) -> str:
+    return str(
+        _("导入完成：新增 %(new)d 人，更新 %(updated)d 人，%(unchanged)d 人无变化。")
+        % {"new": report.new, "updated": report.updated, "unchanged": report.unchanged}
+    )
 
 
 def roster_import(

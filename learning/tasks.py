@@ -9,3 +9,11 @@ def index_rebuild_task() -> None:
     from learning.search import index_rebuild
 
     index_rebuild()
+
+
+@task()
+def import_job_task(job_id: int) -> None:
+    """A confirmed import too big for the request (learning.imports)."""
+    from learning.imports import import_job_run
+
+    import_job_run(job_id)

@@ -31,18 +31,13 @@ from learning.permissions import ScopedViewSetMixin, StaffPermissionPolicy
 from learning.roster import MSG_UNSUPPORTED_FORMAT
 from learning.selectors import org_units_visible_to, staff_visible_to
 from learning.services import (
-    RosterRejected,
     roster_export,
-    roster_import,
     roster_template,
 )
 from learning.tables import Sheet, csv_safe, xlsx_bytes
 
 staff_permission_policy = StaffPermissionPolicy(StaffMember)
 
-MSG_ROSTER_IMPORTED = _(
-    "导入完成：新增 %(new)d 人，更新 %(updated)d 人，%(unchanged)d 人无变化。"
-)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "roster_upload"
 
@@ -303,19 +298,9 @@ class StaffViewSet(ScopedViewSetMixin, ModelViewSet):
 
         return import_in_two_steps(
             request,
+            kind="roster",
             session_key=SESSION_KEY,
             read_upload=read_upload,
-            run=lambda **kwargs: roster_import(actor=request.user, **kwargs),
-            rejected=RosterRejected,
-            done_message=lambda report: (
-                MSG_ROSTER_IMPORTED
-                % {
-                    "new": report.new,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                }
-            ),
-            done_url="staff:index",
             template="learning/admin/roster_import.html",
             context={"view": self, "page_title": _("导入员工花名册")},
         )

@@ -9,6 +9,15 @@ from learning.viewsets import StaffViewSet, staff_permission_policy
 register_permission_policy(StaffMember, staff_permission_policy, exact_class=True)
 
 
+@hooks.register("register_admin_urls")
+def register_import_job_url():
+    from django.urls import path
+
+    from learning.imports import import_job_view
+
+    return [path("imports/<int:pk>/", import_job_view, name="import_job")]
+
+
 @hooks.register("register_admin_viewset")
 def register_staff_viewset():
     return StaffViewSet()

@@ -52,7 +52,6 @@ from points.services import (
     adjustment_decide,
     adjustment_propose,
     appeal_decide,
-    attendance_import,
     attendance_sheet_decide,
     attendance_sheets_for,
     attendance_template,
@@ -494,18 +493,9 @@ class OfflineTrainingViewSet(ScopedViewSetMixin, ModelViewSet):
 
         return import_in_two_steps(
             request,
+            kind="attendance",
             session_key=ATTENDANCE_SESSION_KEY,
             read_upload=read_upload,
-            run=lambda **kwargs: attendance_import(actor=request.user, **kwargs),
-            rejected=AttendanceRejected,
-            done_message=lambda report: (
-                _("签到表已提交审批（%(reasons)s），批准后记 %(new)d 人次。")
-                % {"reasons": "；".join(report.needs_approval), "new": report.new}
-                if report.sheet
-                else _("导入完成：新记 %(new)d 人次，%(already)d 人次此前已入账。")
-                % {"new": report.new, "already": report.already}
-            ),
-            done_url="trainings:index",
             template="points/admin/attendance_import.html",
             context={"page_title": _("导入签到表"), "header_title": _("导入签到表")},
         )

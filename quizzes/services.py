@@ -517,6 +517,10 @@ class BankReport:
         return not self.errors
 
 
+def bank_done_message(report: BankReport) -> str:
+    return f"导入完成：新增 {report.new} 题，更新 {report.updated} 题。"
+
+
 class BankRejected(Exception):
     def __init__(self, report: BankReport):
         super().__init__("; ".join(str(e) for e in report.errors))

@@ -19,7 +19,7 @@ from quizzes import bank
 from quizzes.forms import BankUploadForm, ExtraAttemptGrantForm, QuestionForm
 from quizzes.models import ExtraAttemptGrant, Question, QuestionStatus
 from quizzes.selectors import bank_statistics
-from quizzes.services import BankRejected, bank_export, bank_import
+from quizzes.services import bank_export
 
 SESSION_KEY = "bank_upload"
 
@@ -205,15 +205,9 @@ class QuestionViewSet(ScopedViewSetMixin, ModelViewSet):
 
         return import_in_two_steps(
             request,
+            kind="bank",
             session_key=SESSION_KEY,
             read_upload=read_upload,
-            run=lambda **kwargs: bank_import(actor=request.user, **kwargs),
-            rejected=BankRejected,
-            done_message=lambda report: (
-                _("导入完成：新增 %(new)d 题，更新 %(updated)d 题。")
-                % {"new": report.new, "updated": report.updated}
-            ),
-            done_url="questions:index",
             template="quizzes/admin/bank_import.html",
             context={"page_title": _("导入题目"), "form": BankUploadForm()},
         )

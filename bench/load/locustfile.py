@@ -24,7 +24,7 @@ from locust import HttpUser, between, constant, events, task
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learning.settings.production")
 django.setup()
 
-from django.db import close_old_connections  # noqa: E402
+from django.db import close_old_connections, connection  # noqa: E402
 
 from quizzes.models import Attempt  # noqa: E402
 from quizzes.responses import option_id  # noqa: E402
@@ -74,16 +74,19 @@ def _log_in(user, username: str) -> bool:
 
 
 def _answers(token: str) -> dict[int, object]:
-    """position → the right answer, as the page would send it."""
-    close_old_connections()
-    attempt = Attempt.objects.get(token=token)
-    answers = {}
-    for row in attempt.questions.select_related("version__question"):
-        key, qtype = row.version.answer, row.version.question.qtype
-        if qtype in ("single", "multi", "ordering"):
-            key = [option_id(attempt.token, row.position, k) for k in key]
-        answers[row.position] = key
-    close_old_connections()
+    """position → the right answer, as the page would send it. Each simulated
+    user is a greenlet, and Django gives each its own connection: it is closed
+    at once, or a thousand of them would exhaust the server's."""
+    try:
+        attempt = Attempt.objects.get(token=token)
+        answers = {}
+        for row in attempt.questions.select_related("version__question"):
+            key, qtype = row.version.answer, row.version.question.qtype
+            if qtype in ("single", "multi", "ordering"):
+                key = [option_id(attempt.token, row.position, k) for k in key]
+            answers[row.position] = key
+    finally:
+        connection.close()
     return answers
 
 

@@ -211,6 +211,8 @@ VERIFY_RATE_PER_MINUTE = int(os.environ.get("VERIFY_RATE_PER_MINUTE", 30))
 # further (a 30 KB XLSX can hold 200,000 rows, a 3 MB one 1 GB of sheet XML).
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 5000))
 IMPORT_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+# A confirmed import of more rows than this runs on the task worker.
+IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", 1000))
 # Sign-in sheets: rows older than this many days are refused; a sheet posting
 # more than this many awards, or reaching into a closed period, waits for a
 # second manager's approval.

@@ -202,6 +202,15 @@ def _approval_reasons(fresh) -> list[str]:
     return reasons
 
 
+def attendance_done_message(report: AttendanceReport) -> str:
+    if report.sheet is not None:
+        return (
+            f"签到表已提交审批（{'；'.join(report.needs_approval)}），"
+            f"批准后记 {report.new} 人次。"
+        )
+    return f"导入完成：新记 {report.new} 人次，{report.already} 人次此前已入账。"
+
+
 def attendance_import(
     *,
     content: bytes,

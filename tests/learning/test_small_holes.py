@@ -150,3 +150,38 @@ def test_behind_the_proxy_each_phone_has_its_own_verify_allowance(client, settin
     assert first == [404, 404, 429]  # a made-up first hop buys nothing
     assert second == [404, 404]
     cache.clear()
+
+
+def _staff_form(person, **changes):
+    data = {
+        "username": person.username,
+        "name": person.name,
+        "phone": person.phone or "",
+        "org_unit": person.org_unit_id,
+        "position": person.position,
+        "hired_on": "2020-01-01",
+        "role": "trainer",
+        "is_active": "on",
+        "initial_password": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_editing_a_senior_trainer_keeps_him_an_approver(client, org, street_manager):
+    from django.contrib.auth.models import Group
+
+    from learning.roles import APPROVER_GROUP
+
+    senior = StaffFactory(org_unit=org["拱宸桥街道"], role=Role.TRAINER)
+    senior.groups.add(Group.objects.get_or_create(name=APPROVER_GROUP)[0])
+    client.force_login(street_manager)
+    url = reverse("staff:edit", args=[senior.pk])
+
+    client.post(url, _staff_form(senior, phone="13900000001"))
+    kept = set(senior.groups.values_list("name", flat=True))
+    client.post(url, _staff_form(senior, role="worker"))
+    demoted = set(senior.groups.values_list("name", flat=True))
+
+    assert kept == {"培训师", APPROVER_GROUP}
+    assert demoted == {"社工"}

@@ -81,6 +81,7 @@ STORAGES["private"] = {  # noqa: F405
 # django_cache table: `manage.py createcachetable`), or unset (per process).
 # Sessions live in the database, read through the cache when it is shared.
 _cache_url = os.environ.get("DJANGO_CACHE_URL", "").strip()
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
@@ -101,10 +102,7 @@ elif _cache_url:
     raise ImproperlyConfigured(
         f"DJANGO_CACHE_URL 只能是 redis://…、db 或不设置，而不是 {_cache_url!r}。"
     )
-SESSION_ENGINE = os.environ.get(
-    "DJANGO_SESSION_ENGINE",
-    globals().get("SESSION_ENGINE", "django.contrib.sessions.backends.db"),
-)
+SESSION_ENGINE = os.environ.get("DJANGO_SESSION_ENGINE", SESSION_ENGINE)
 
 # ------------------------------------------------------------ file storage
 

@@ -2,6 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ class Overview:
     lifetime: int
     level: Level | None
     next_level: Level | None
-    entries: list
+    entries: Page
     years: list[int]
     window_years: int = 1
     window_hours: float = 0.0
@@ -46,8 +47,13 @@ class Overview:
         )
 
 
-def points_overview(*, user, year: int | None = None) -> Overview:
-    """This year's points and 学时 against the target, the level, and every line."""
+# Ledger lines per page of 我的积分: a year of daily study runs to hundreds.
+LEDGER_LINES_PER_PAGE = 50
+
+
+def points_overview(*, user, year: int | None = None, page=1) -> Overview:
+    """This year's points and 学时 against the target, the level, and one page
+    of the year's lines (newest first)."""
     today = timezone.localdate()
     year = year or today.year
     version = rulebook_in_force(min(today, today.replace(year=year, month=12, day=31)))
@@ -56,11 +62,12 @@ def points_overview(*, user, year: int | None = None) -> Overview:
     levels = list(version.levels.filter(needs_signoff=False).order_by("threshold"))
     reached = [lv for lv in levels if lifetime >= lv.threshold]
     upcoming = [lv for lv in levels if lifetime < lv.threshold]
-    entries = list(
+    entries = Paginator(
         LedgerEntry.objects.filter(user=user, year=year)
         .select_related("rule__version")
-        .order_by("-occurred_at", "-pk")
-    )
+        .order_by("-occurred_at", "-pk"),
+        LEDGER_LINES_PER_PAGE,
+    ).get_page(page)
     years = sorted(
         set(Balance.objects.filter(user=user).values_list("year", flat=True)) | {year},
         reverse=True,

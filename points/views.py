@@ -39,7 +39,11 @@ def my_points(request):
     query = MyPointsQueryForm(request.GET)
     if not query.is_valid():
         return bad_query(request, query, back=reverse("points:mine"))
-    overview = points_overview(user=request.user, year=query.cleaned_data["year"])
+    overview = points_overview(
+        user=request.user, year=query.cleaned_data["year"], page=request.GET.get("p")
+    )
+    page_query = request.GET.copy()
+    page_query.pop("p", None)
     return render(
         request,
         "points/my_points.html",
@@ -47,6 +51,8 @@ def my_points(request):
             "overview": overview,
             "standings": my_standing(user=request.user, year=overview.year),
             "appeal_form": AppealForm(),
+            "page": overview.entries,
+            "page_query": page_query.urlencode(),
         },
     )
 

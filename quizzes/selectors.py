@@ -200,7 +200,7 @@ def wrong_book_for(*, user):
         WrongBookEntry.objects.filter(user=user, cleared_at__isnull=True)
         .select_related("question__item", "question__current__question__item")
         .prefetch_related("question__current__question__item__conditions")
-        .order_by("-last_wrong_at")
+        .order_by("-last_wrong_at", "-pk")
     )
 
 

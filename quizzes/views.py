@@ -2,6 +2,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -281,16 +282,25 @@ def _describe(version, value) -> str:
     return "、".join(f"{k}. {version.option_text(k)}" for k in keys)
 
 
+# 错题本 entries per page: each carries its links and practice buttons.
+WRONG_BOOK_PER_PAGE = 20
+
+
 @login_required
 def wrong_book_view(request):
-    entries = list(wrong_book_for(user=request.user))
+    page = Paginator(wrong_book_for(user=request.user), WRONG_BOOK_PER_PAGE).get_page(
+        request.GET.get("p")
+    )
+    entries = list(page.object_list)
     practice = practice_quizzes_by_item(
         item_ids={entry.question.item_id for entry in entries}
     )
     for entry in entries:
         entry.links = condition_links(entry.question.current)
         entry.practice = practice.get(entry.question.item_id, [])
-    return render(request, "quizzes/wrong_book.html", {"entries": entries})
+    return render(
+        request, "quizzes/wrong_book.html", {"entries": entries, "page": page}
+    )
 
 
 @login_required

@@ -80,3 +80,37 @@ def test_hours_add_up_over_the_continuing_education_window(worker):
     last_year = points_overview(user=worker, year=year - 1)
     assert (last_year.points, last_year.hours) == (6, 3.0)
     assert [year, year - 1, year - 2, year - 3] == overview.years
+
+
+def _page_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+def test_the_lines_come_fifty_to_a_page_at_the_same_cost(client, worker):
+    year = timezone.localdate().year
+    url = reverse("points:mine") + f"?year={year}"
+    client.force_login(worker)
+    _reads(worker, 3, year=year)
+    _page_queries(client, url)
+    few, html = _page_queries(client, url)
+    assert "data-pager" not in html
+
+    _reads(worker, 60, year=year)  # the first 3 again, and 57 more: two pages
+    many, first = _page_queries(client, url)
+    _, second = _page_queries(client, url + "&p=2")
+
+    assert many == few
+    line = 'class="muted small nowrap"'
+    assert first.count(line) == 50 and second.count(line) == 10
+    assert "第 1 / 2 页，共 60 条" in first
+    assert f'href="?year={year}&amp;p=2"' in first
+    assert "第 2 / 2 页" in second and 'rel="next"' not in second
+    # A page past the end, or not a number, shows a real page, not an error.
+    assert client.get(url + "&p=99").status_code == 200
+    assert "第 1 / 2 页" in client.get(url + "&p=abc").content.decode()

@@ -93,3 +93,64 @@ def test_the_wrong_book_costs_the_same_queries_with_more_entries(
     html = client.get(url).content.decode()
     assert _queries(client, url) == few
     assert f'href="{youhui.url}"' in html
+
+
+def test_a_long_wrong_book_comes_in_pages_at_the_same_cost(
+    client, manual, bank, practice, worker
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from quizzes.models import WrongBookEntry
+    from quizzes.services import question_save
+    from quizzes.views import WRONG_BOOK_PER_PAGE
+
+    client.force_login(worker)
+    url = reverse("quizzes:wrong_book")
+    attempt_submit(attempt=attempt_start(user=worker, quiz=practice))
+    _queries(client, url)
+    few = _queries(client, url)
+    assert "data-pager" not in client.get(url).content.decode()
+
+    now = timezone.now()
+    for n in range(WRONG_BOOK_PER_PAGE + 5):
+        question = question_save(
+            question=None,
+            item=manual["dibao"],
+            qtype="judge",
+            stem=f"错题{n:02d}：低保申请须本区户籍。",
+            options=[],
+            answer=True,
+            explanation="见第1条。",
+            condition_codes=["c1"],
+        )
+        WrongBookEntry.objects.create(
+            user=worker,
+            question=question,
+            times_wrong=1,
+            last_wrong_at=now + datetime.timedelta(minutes=n),
+        )
+    total = WrongBookEntry.objects.filter(user=worker).count()
+
+    assert _queries(client, url) == few
+    first = client.get(url).content.decode()
+    last = client.get(url + "?p=2").content.decode()
+    assert first.count('class="card"') == WRONG_BOOK_PER_PAGE
+    assert last.count('class="card"') == total - WRONG_BOOK_PER_PAGE
+    assert f"错题{WRONG_BOOK_PER_PAGE + 4:02d}" in first  # newest mistakes first
+    assert "错题00" in last and 'rel="prev"' in last
+
+
+def test_the_quiz_page_lists_the_last_ten_attempts_and_counts_the_rest(
+    client, practice, worker
+):
+    for _ in range(12):
+        attempt_submit(attempt=attempt_start(user=worker, quiz=practice))
+    client.force_login(worker)
+
+    html = client.get(practice.url).content.decode()
+
+    assert "第 12 次" in html and "第 3 次" in html
+    assert "第 2 次" not in html
+    assert "只列出最近 10 次，共作答 12 次。" in html

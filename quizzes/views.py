@@ -220,8 +220,8 @@ def submit_view(request, token):
                 response = _response_in_keys(attempt, row, sent)
             except BadResponse:
                 response = None
-            if response is None:
-                continue
+            if response is None or response == row.response:
+                continue  # blank, or already autosaved: nothing to write
             try:
                 answer_save(attempt=attempt, position=row.position, response=response)
             except QuizRefused:

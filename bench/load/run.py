@@ -113,6 +113,20 @@ def _prepare(step: int, count: int) -> dict:
     }
 
 
+def _awards_drained(seconds: int = 600) -> int:
+    """Passes are paid by the task worker: wait until it has caught up, and
+    return how many seconds that took after the load stopped."""
+    from django_tasks_db.models import DBTaskResult
+
+    began = time.monotonic()
+    pending = DBTaskResult.objects.filter(
+        task_path__endswith="attempt_awards_task", status__in=["READY", "RUNNING"]
+    )
+    while pending.exists() and time.monotonic() - began < seconds:
+        time.sleep(1)
+    return round(time.monotonic() - began)
+
+
 def _verify(names: list[str]) -> dict:
     """Each submitted exam graded once; each pass posted once."""
     from django.db.models import Count
@@ -120,6 +134,7 @@ def _verify(names: list[str]) -> dict:
     from points.models import LedgerEntry
     from quizzes.models import AnnualExamPage, Attempt
 
+    drained = _awards_drained()
     exam = AnnualExamPage.objects.live().first()
     attempts = Attempt.objects.filter(user__username__in=names, quiz=exam)
     submitted = attempts.filter(status="submitted")
@@ -130,6 +145,7 @@ def _verify(names: list[str]) -> dict:
     twice = passes.values("user").annotate(n=Count("pk")).filter(n__gt=1).count()
     passed = submitted.filter(passed=True).count()
     return {
+        "award queue drained after (s)": drained,
         "started": attempts.count(),
         "submitted": submitted.count(),
         "ungraded": submitted.filter(percent__isnull=True).count(),

@@ -188,6 +188,8 @@ CERTIFICATE_FONT_FAMILY = "Noto Serif CJK SC"
 # backend the run is queued on.
 CERTIFICATE_BATCH_CHUNK = 50
 CERTIFICATE_TASK_BACKEND = "default"
+# The task backend a passed quiz's points are posted on (quizzes.tasks).
+QUIZ_AWARD_TASK_BACKEND = "default"
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

@@ -302,7 +302,9 @@ def _sit(user, quiz, start, skill, rng) -> Attempt | None:
         answer_save(
             attempt=attempt, position=row.position, response=response, now=moment
         )
-    return attempt_submit(attempt=attempt, now=moment + datetime.timedelta(seconds=30))
+    return attempt_submit(
+        attempt=attempt, now=moment + datetime.timedelta(seconds=30), award_now=True
+    )
 
 
 def _simulate_attempts(workers, rng: random.Random, now) -> None:

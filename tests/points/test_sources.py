@@ -2,12 +2,16 @@
 
 import datetime
 
+import pytest
+from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from manuals.models import ChangeKind
 from points.models import Balance, LedgerEntry
 from quizzes.services import answer_save, attempt_start, attempt_submit
 from tests.manuals.helpers import publish_edit, set_conditions, study
+from tests.workers import db_worker
 
 
 def _codes(user):
@@ -97,3 +101,31 @@ def test_points_page_needs_login(client, db):
     from django.urls import reverse
 
     assert client.get(reverse("points:mine")).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(QUIZ_AWARD_TASK_BACKEND="database")
+def test_a_pass_is_paid_by_the_task_worker_once_dated_when_handed_in(practice, worker):
+    start = timezone.now() - datetime.timedelta(days=1)
+    attempt = _pass(worker, practice, start)
+    failed = attempt_submit(
+        attempt=attempt_start(
+            user=worker, quiz=practice, now=start + datetime.timedelta(hours=1)
+        ),
+        now=start + datetime.timedelta(hours=1),
+    )
+    assert attempt.passed and not failed.passed
+
+    # Graded at once; the points wait for the worker, queued with the grade.
+    assert _codes(worker) == []
+    queued = DBTaskResult.objects.filter(task_path__endswith="attempt_awards_task")
+    assert list(queued.values_list("args_kwargs__args", flat=True)) == [[attempt.pk]]
+
+    for _ in range(2):  # a retried task pays nothing twice
+        DBTaskResult.objects.update(status="READY")
+        assert db_worker("--batch").wait(120) == 0
+        assert set(queued.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+    assert _codes(worker) == ["QUIZ_PASS_FIRST", "QUIZ_PERFECT"]
+    first = LedgerEntry.objects.get(user=worker, rule_code="QUIZ_PASS_FIRST")
+    assert first.occurred_at == attempt.submitted_at

@@ -3,7 +3,11 @@ from django.db.models import Q
 from django.http import Http404
 from wagtail.permission_policies import BasePermissionPolicy
 
-from learning.selectors import staff_visible_to
+from learning.selectors import (
+    org_units_visible_to,
+    staff_member_visible,
+    staff_visible_to,
+)
 
 # Staff are never deleted (their ledgers must stay); they are marked 离职.
 _ACTION_PERMISSION = {
@@ -51,11 +55,7 @@ class StaffPermissionPolicy(BasePermissionPolicy):
     def user_has_permission_for_instance(self, user, action, instance):
         if not self.user_has_permission(user, action):
             return False
-        if user.is_superuser:
-            return True
-        return instance.org_unit is not None and user.org_unit.contains(
-            instance.org_unit
-        )
+        return staff_member_visible(actor=user, user=instance)
 
     def instances_user_has_permission_for(self, user, action):
         if not self.user_has_permission(user, action):
@@ -108,10 +108,9 @@ class ScopedPermissionPolicy(ActionPermissionPolicy):
 
     def _in_subtree(self, user) -> Q:
         if self.person:
-            return Q(
-                **{f"{self.person}__org_unit__path__startswith": user.org_unit.path}
-            )
-        return Q(**{f"{self.unit}__path__startswith": user.org_unit.path})
+            people = staff_visible_to(user=user).order_by().values("pk")
+            return Q(**{f"{self.person}__in": people})
+        return Q(**{f"{self.unit}__in": org_units_visible_to(user=user).values("pk")})
 
     def instances_user_has_permission_for(self, user, action):
         queryset = self.model._default_manager.all()

@@ -33,6 +33,13 @@ def staff_visible_to(*, user) -> QuerySet:
     return qs.filter(org_unit__path__startswith=user.org_unit.path)
 
 
+def staff_member_visible(*, actor, user) -> bool:
+    """May `actor` see records about `user`? The one rule, everywhere: yes for
+    the people of the actor's own subtree (staff_visible_to), no otherwise."""
+    user_id = getattr(user, "pk", user)
+    return staff_visible_to(user=actor).filter(pk=user_id).exists()
+
+
 def org_unit_labels() -> dict[str, OrgUnit]:
     """Every way a roster may name a unit: its full path, and its name when unique."""
     units = list(OrgUnit.objects.all())

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from learning.forms import labelled_errors
 from learning.middleware import client_address
-from learning.selectors import staff_visible_to
+from learning.selectors import staff_member_visible
 from learning.views import bad_query
 from points.certificates import site_url, transcript_pdf
 from points.forms import AppealForm, MyPointsQueryForm, VerifyForm
@@ -95,9 +95,8 @@ def my_certificates(request):
 def may_see_holder(user, holder_id) -> bool:
     if user.pk == holder_id or user.is_superuser:
         return True
-    return (
-        user.has_perm("points.view_certificate")
-        and staff_visible_to(user=user).filter(pk=holder_id).exists()
+    return user.has_perm("points.view_certificate") and staff_member_visible(
+        actor=user, user=holder_id
     )
 
 

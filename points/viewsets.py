@@ -16,6 +16,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
+from wagtail.permissions import policy_registry
 
 from learning.columns import LocalDateColumn
 from learning.imports import import_in_two_steps
@@ -65,41 +66,27 @@ from points.services import (
 )
 
 
-def _visible(request, user_id) -> bool:
-    return staff_visible_to(user=request.user).filter(pk=user_id).exists()
-
-
-def _about_visible_staff(request, model, pk):
-    """A record about a person the admin user may see; anyone else's is refused."""
-    record = get_object_or_404(model, pk=pk)
-    if not _visible(request, record.user_id):
-        raise PermissionDenied
-    return record
+def _in_scope(request, model, pk):
+    """A record the model's permission policy lets the admin user view (the
+    viewset's own views ask the same policy); anyone else's is not found."""
+    policy = policy_registry.get_by_type(model)
+    return get_object_or_404(
+        policy.instances_user_has_permission_for(request.user, "view"), pk=pk
+    )
 
 
 # ------------------------------------------------------------------ ledger
 
 
 class LedgerIndexView(FittedSpreadsheetExportMixin, generic.IndexView):
+    # Rows outside the actor's subtree: the policy, through ScopedListingMixin.
     def get_base_queryset(self):
-        visible = staff_visible_to(user=self.request.user).values("pk")
-        return (
-            super()
-            .get_base_queryset()
-            .filter(user__in=visible)
-            .select_related("user", "rule__version")
-        )
+        return super().get_base_queryset().select_related("user", "rule__version")
 
 
 class LedgerInspectView(ChineseInspectMixin, generic.InspectView):
     def get_author_display_value(self):
         return self.object.author.name if self.object.author else _("系统自动记分")
-
-    def get_object(self, queryset=None):
-        entry = super().get_object(queryset)
-        if not _visible(self.request, entry.user_id):
-            raise PermissionDenied
-        return entry
 
 
 def _rule_choices():
@@ -176,11 +163,9 @@ class LedgerViewSet(ScopedViewSetMixin, ModelViewSet):
 
 class AdjustmentIndexView(generic.IndexView):
     def get_base_queryset(self):
-        visible = staff_visible_to(user=self.request.user).values("pk")
         return (
             super()
             .get_base_queryset()
-            .filter(user__in=visible)
             .select_related("user", "rule", "proposed_by", "decided_by")
         )
 
@@ -211,12 +196,6 @@ class AdjustmentCreateView(generic.CreateView):
 
 class AdjustmentInspectView(generic.InspectView):
     template_name = "points/admin/adjustment_inspect.html"
-
-    def get_object(self, queryset=None):
-        adjustment = super().get_object(queryset)
-        if not _visible(self.request, adjustment.user_id):
-            raise PermissionDenied
-        return adjustment
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -277,7 +256,7 @@ class AdjustmentViewSet(ScopedViewSetMixin, ModelViewSet):
         ]
 
     def _get(self, request, pk):
-        return _about_visible_staff(request, Adjustment, pk)
+        return _in_scope(request, Adjustment, pk)
 
     def decide_view(self, request, pk):
         if request.method != "POST":
@@ -652,20 +631,8 @@ class PointsGroup(ViewSetGroup):
 MSG_REISSUED = _("已补发新证书 %(serial)s，原证书显示为已被取代。")
 
 
-class CertificateIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        visible = staff_visible_to(user=self.request.user).values("pk")
-        return super().get_base_queryset().filter(user__in=visible)
-
-
 class CertificateInspectView(generic.InspectView):
     template_name = "points/admin/certificate_inspect.html"
-
-    def get_object(self, queryset=None):
-        certificate = super().get_object(queryset)
-        if not _visible(self.request, certificate.user_id):
-            raise PermissionDenied
-        return certificate
 
     def get_context_data(self, **kwargs):
         from points.selectors import certificate_state
@@ -689,7 +656,6 @@ class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("证书")
     url_prefix = "certificates"
     name = "certificates"
-    index_view_class = CertificateIndexView
     inspect_view_class = CertificateInspectView
     inspect_view_enabled = True
     copy_view_enabled = False
@@ -716,7 +682,7 @@ class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
         ]
 
     def _get(self, request, pk):
-        return _about_visible_staff(request, Certificate, pk)
+        return _in_scope(request, Certificate, pk)
 
     def revoke_view(self, request, pk):
         """撤销 in two steps: the reason first, then a page that says what
@@ -798,14 +764,6 @@ class CertificateViewSet(ScopedViewSetMixin, ModelViewSet):
         return pdf_response(content, f"学习档案-{holder.name}.pdf")
 
 
-class BatchIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        from learning.selectors import org_units_visible_to
-
-        units = org_units_visible_to(user=self.request.user).values("pk")
-        return super().get_base_queryset().filter(unit__in=units)
-
-
 class BatchCreateView(generic.CreateView):
     """Choose who; the work itself runs in the background worker."""
 
@@ -878,7 +836,6 @@ class CertificateBatchViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("批量颁发证书")
     url_prefix = "certificate-batches"
     name = "certificate_batches"
-    index_view_class = BatchIndexView
     add_view_class = BatchCreateView
     inspect_view_class = BatchInspectView
     inspect_view_enabled = True

@@ -233,14 +233,6 @@ class QuestionViewSet(ScopedViewSetMixin, ModelViewSet):
         return render(request, "quizzes/admin/bank_stats.html", context)
 
 
-class ExtraAttemptGrantIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        from learning.selectors import staff_visible_to
-
-        visible = staff_visible_to(user=self.request.user).values("pk")
-        return super().get_base_queryset().filter(user__in=visible)
-
-
 class ExtraAttemptGrantViewSet(ScopedViewSetMixin, ModelViewSet):
     """补考许可: a manager lets one named worker of their own units sit again."""
 
@@ -249,7 +241,6 @@ class ExtraAttemptGrantViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = _("补考许可")
     url_prefix = "extra-attempts"
     name = "extra_attempts"
-    index_view_class = ExtraAttemptGrantIndexView
     copy_view_enabled = False
     list_display = ["user", "quiz", "reason", "granted_by", "granted_at"]
     edit_handler = ObjectList(

@@ -30,6 +30,7 @@ from points.services.common import (
     MSG_NO_PERMISSION,
     MSG_OUT_OF_SCOPE,
     PointsActionRefused,
+    _in_scope,
     _local,
     _log,
     _require,
@@ -215,7 +216,7 @@ def certificate_reissue(*, certificate: Certificate, actor) -> Certificate:
     replaced."""
     _require(actor.has_perm("points.issue_certificate"), MSG_NO_PERMISSION)
     _require(
-        _visible(actor, certificate.user),
+        _in_scope(actor, certificate.user),
         MSG_OUT_OF_SCOPE,
         name=certificate.holder_name,
     )
@@ -257,7 +258,7 @@ def certificate_revoke(
     """Withdraw a certificate, with a reason; the verify page says so from now on."""
     _require(actor.has_perm("points.revoke_certificate"), MSG_NO_PERMISSION)
     _require(
-        _visible(actor, certificate.user),
+        _in_scope(actor, certificate.user),
         MSG_OUT_OF_SCOPE,
         name=certificate.holder_name,
     )
@@ -293,12 +294,6 @@ def certificate_pdf_for(
         reason=certificate.revoke_reason,
     )
     return paper.certificate_pdf(certificate, base_url)
-
-
-def _visible(actor, user) -> bool:
-    from learning.selectors import staff_visible_to
-
-    return staff_visible_to(user=actor).filter(pk=user.pk).exists()
 
 
 def levels_reached_issue(*, user, now=None) -> Certificate | None:

@@ -19,9 +19,9 @@ def _require(condition: bool, message: str, **values) -> None:
 
 
 def _in_scope(actor, user) -> bool:
-    from learning.selectors import staff_visible_to
+    from learning.selectors import staff_member_visible
 
-    return staff_visible_to(user=actor).filter(pk=user.pk).exists()
+    return staff_member_visible(actor=actor, user=user)
 
 
 def _noon(day: datetime.date) -> datetime.datetime:

@@ -8,17 +8,16 @@ RSS is its own. Writes bench/results/imports.md. Target: every case under
 300 MB, refused or checked within seconds.
 """
 
-import io
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the zip bomb is built by tests.tables
 
 CASES = {
     "csv-10000-duplicate-ids": "roster",
@@ -49,25 +48,9 @@ def _make(case: str) -> tuple[bytes, str]:
             sheet.append([f"GC{n % 50:04d}"] + ["x"] * (len(headers) - 1))
         return sheet.export("xlsx"), "表.xlsx"
     if case == "xlsx-zip-bomb-1gb":
-        real = tablib.Dataset(("GC1", "张三"), headers=["工号", "姓名"]).export("xlsx")
-        out = io.BytesIO()
-        with (
-            zipfile.ZipFile(io.BytesIO(real)) as source,
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb,
-        ):
-            for info in source.infolist():
-                data = source.read(info)
-                if info.filename.endswith("sheet1.xml"):
-                    with bomb.open(info.filename, "w", force_zip64=True) as sheet:
-                        head, tail = data.split(b"</sheetData>")
-                        sheet.write(head)
-                        chunk = b"<row/>" * 100_000
-                        for _ in range(1_000_000_000 // len(chunk)):
-                            sheet.write(chunk)
-                        sheet.write(b"</sheetData>" + tail)
-                else:
-                    bomb.writestr(info.filename, data)
-        return out.getvalue(), "炸弹.xlsx"
+        from tests.tables import xlsx_zip_bomb
+
+        return xlsx_zip_bomb(1_000_000_000), "炸弹.xlsx"
     if case == "csv-5000-rows-5mb":
         lines = ["工号,姓名,手机号,所属单位,岗位,入职日期,角色,在职,初始密码"]
         lines += [

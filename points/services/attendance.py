@@ -12,7 +12,7 @@ from django.utils import timezone
 from learning.tables import xlsx_bytes
 from points.models import LedgerEntry
 from points.services.common import MSG_NO_PERMISSION, _log, _noon, _require
-from points.services.ledger import points_award
+from points.services.ledger import closed_months, points_award
 
 ATTENDANCE_COLUMNS = ["工号", "姓名", "培训名称", "日期", "学时"]
 ATTENDANCE_REQUIRED = ["工号", "培训名称", "日期", "学时"]
@@ -168,26 +168,19 @@ def _attendance_rows(table, actor, report, *, today, approver=None):
 
 def _closed_months(fresh) -> list[str]:
     """The closed months the fresh rows reach into, as 2026年10月."""
-    from points.models import PeriodFreeze
-
     if not fresh:
         return []
-    freezes = list(
-        PeriodFreeze.objects.filter(
-            year__gte=min(day.year for _u, _t, day, _h in fresh)
-        ).values_list("unit__path", "year", "first_month", "last_month")
-    )
+    since = min(day.year for _u, _t, day, _h in fresh)
+    closed_by_unit = {}  # one query per unit on the sheet, not per row
     months = set()
     for user, _title, day, _hours in fresh:
-        path = user.org_unit.path if user.org_unit_id else None
-        for unit_path, year, first, last in freezes:
-            if (
-                path is not None
-                and path.startswith(unit_path)
-                and year == day.year
-                and first <= day.month <= last
-            ):
-                months.add((day.year, day.month))
+        unit = user.org_unit if user.org_unit_id else None
+        if unit is None:
+            continue
+        if unit.pk not in closed_by_unit:
+            closed_by_unit[unit.pk] = closed_months(unit=unit, since_year=since)
+        if (day.year, day.month) in closed_by_unit[unit.pk]:
+            months.add((day.year, day.month))
     return [f"{y}年{m}月" for y, m in sorted(months)]
 
 

@@ -114,18 +114,27 @@ def _gate(*, exclusive: bool = False) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LEDGER_GATE])
 
 
+def closed_months(*, unit, since_year: int) -> set[tuple[int, int]]:
+    """(year, month) pairs from since_year on that are frozen for a unit: by
+    itself or by any unit above it."""
+    if unit is None:
+        return set()
+    return {
+        (f.year, m)
+        for f in PeriodFreeze.objects.filter(
+            unit__path__in=unit.path_and_ancestors(unit.path), year__gte=since_year
+        )
+        for m in range(f.first_month, f.last_month + 1)
+    }
+
+
 def booking_month(*, user, year: int, month: int) -> tuple[int, int]:
     """The month an entry counts in: its own, or the next one not yet closed for
     the worker's unit, when the period it happened in has been frozen."""
     unit = getattr(user, "org_unit", None)
     if unit is None:
         return year, month
-    paths = unit.path_and_ancestors(unit.path)
-    closed = {
-        (f.year, m)
-        for f in PeriodFreeze.objects.filter(unit__path__in=paths, year__gte=year)
-        for m in range(f.first_month, f.last_month + 1)
-    }
+    closed = closed_months(unit=unit, since_year=year)
     while (year, month) in closed:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return year, month

@@ -189,6 +189,9 @@ class ImportJob(models.Model):
     content = models.BinaryField()
     options = models.JSONField(default=dict)
     rows = models.PositiveIntegerField(_("行数"))
+    # Rows written so far, for the page: kept on a second connection while the
+    # import's own transaction is open (learning.imports.JobProgress).
+    done_rows = models.PositiveIntegerField(_("已写入行数"), default=0)
     actor = models.ForeignKey(
         "learning.User", on_delete=models.PROTECT, related_name="+"
     )

@@ -180,9 +180,17 @@ class StaffResource(resources.ModelResource):
         skip_diff = True
         use_transactions = True
 
-    def __init__(self, *, actor, **kwargs):
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        self._rows_done += 1
+        if self.progress is not None:
+            self.progress(self._rows_done)
+
+    def __init__(self, *, actor, progress=None, **kwargs):
         super().__init__(**kwargs)
         self.actor = actor
+        self.progress = progress
+        self._rows_done = 0
         self.fields["org_unit"].widget = OrgUnitWidget(org_unit_labels())
         self._visible_pks: set[int] = set()
         self._before: tuple | None = None

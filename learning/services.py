@@ -181,9 +181,10 @@ def roster_done_message(report: RosterReport) -> str:
 
 
 def roster_import(
-    *, content: bytes, filename: str, actor, dry_run: bool
+    *, content: bytes, filename: str, actor, dry_run: bool, progress=None
 ) -> RosterReport:
     """Check a roster file and, unless dry_run, apply it all or not at all.
+    ``progress(n)`` is told how many rows are done so far.
 
     Raises RosterRejected (having written nothing) when any row is invalid.
     """
@@ -198,7 +199,7 @@ def roster_import(
             return report
         raise RosterRejected(report) from exc
 
-    resource = StaffResource(actor=actor)
+    resource = StaffResource(actor=actor, progress=progress)
     resource.row_numbers = table.row_numbers
     report.total = len(table.dataset)
     # A dry run only reads: without a transaction django-import-export saves

@@ -513,11 +513,11 @@ def extra_attempt_grant(
     *, manager, user, quiz: QuizPage, reason: str
 ) -> ExtraAttemptGrant:
     """Nobody grants themselves another attempt, nor anyone outside their units."""
-    from learning.selectors import staff_visible_to
+    from learning.selectors import staff_member_visible
 
     if user == manager:
         raise ValidationError({"user": MSG_SELF_GRANT})
-    if not staff_visible_to(user=manager).filter(pk=user.pk).exists():
+    if not staff_member_visible(actor=manager, user=user):
         raise ValidationError({"user": MSG_GRANT_OUT_OF_SCOPE})
     grant = ExtraAttemptGrant(user=user, quiz=quiz, reason=reason, granted_by=manager)
     grant.full_clean()
@@ -618,8 +618,10 @@ def bank_import(
     actor,
     dry_run: bool,
     default_item: str = "",
+    progress=None,
 ) -> BankReport:
-    """Check a question file and, unless dry_run, write it all or not at all."""
+    """Check a question file and, unless dry_run, write it all or not at all.
+    ``progress(n)`` is told how many questions are written so far."""
     from manuals.models import ServiceItemPage
 
     items = _item_infos()
@@ -676,10 +678,12 @@ def bank_import(
         for p in ServiceItemPage.objects.filter(pk__in=[info.pk for _, info, _ in plan])
     }
     with transaction.atomic():
-        for existing, info, data in plan:
+        for done, (existing, info, data) in enumerate(plan, start=1):
             question_save_data(
                 question=existing, item=pages[info.pk], data=data, user=actor
             )
+            if progress is not None:
+                progress(done)
     return report
 
 

@@ -212,6 +212,7 @@ def attendance_import(
     dry_run: bool,
     approver=None,
     today: datetime.date | None = None,
+    progress=None,
 ) -> AttendanceReport:
     """Post TRAIN_ATTEND for every row of a sign-in sheet, all or nothing.
 
@@ -293,7 +294,7 @@ def attendance_import(
         report.sheet = _hold_for_approval(content, filename, actor, report)
         return report
     with transaction.atomic():
-        for user, title, day, hours in fresh:
+        for done, (user, title, day, hours) in enumerate(fresh, start=1):
             training = trainings.get((title, day))
             if training is None:
                 training, _created = OfflineTraining.objects.get_or_create(
@@ -310,6 +311,8 @@ def attendance_import(
                 author=actor,
                 once_per_year=False,
             )
+            if progress is not None:
+                progress(done)
     return report
 
 

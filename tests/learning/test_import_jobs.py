@@ -2,13 +2,17 @@
 and says what was imported, or lists why nothing was."""
 
 import datetime
+import threading
+import time
 
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
+from learning.imports import import_job_run
 from learning.models import ImportJob
 from points.models import LedgerEntry
 from tests.factories import StaffFactory
@@ -68,3 +72,53 @@ def test_a_job_that_fails_at_run_time_writes_nothing_and_lists_why(
     assert (
         "未写入任何数据" in page and f"工号 {people[1].username} 不存在或已离职" in page
     )
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_page_counts_rows_written_while_nothing_is_visible_yet(
+    client, org, trainer, settings
+):
+    settings.POINTS_ATTENDANCE_APPROVAL_ROWS = 10_000
+    people = [StaffFactory(org_unit=org["衢州路社区"]) for _ in range(150)]
+    job = ImportJob.objects.create(
+        kind="attendance",
+        filename="签到表.xlsx",
+        content=_sheet(people).read(),
+        rows=len(people),
+        actor=trainer,
+    )
+    client.force_login(trainer)
+    page_url = reverse("import_job", args=[job.pk])
+
+    def run():
+        try:
+            import_job_run(job.pk)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    seen = []  # (rows written, ledger lines visible, the page says so)
+    while worker.is_alive():
+        done, status = ImportJob.objects.values_list("done_rows", "status").get(
+            pk=job.pk
+        )
+        if status == "running" and 0 < done < len(people):
+            page = client.get(page_url).content.decode()
+            seen.append(
+                (
+                    done,
+                    LedgerEntry.objects.count(),
+                    f"已写入 {done} / {len(people)} 行" in page,
+                )
+            )
+        time.sleep(0.02)
+    worker.join()
+
+    assert seen, "no progress was visible while the import ran"
+    assert all(visible == 0 for _done, visible, _said in seen)  # all or nothing
+    assert any(said for _done, _visible, said in seen)
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert LedgerEntry.objects.filter(rule_code="TRAIN_ATTEND").count() == 150

@@ -243,7 +243,11 @@ def result_view(request, token):
     if attempt.status == Attempt.Status.OPEN:
         return redirect("quizzes:attempt", token=attempt.token)
     show_review = review_visible(attempt=attempt)
-    rows = list(attempt.questions.select_related("version__question__item"))
+    rows = list(
+        attempt.questions.select_related("version__question__item").prefetch_related(
+            "version__question__item__conditions"
+        )
+    )
     for row in rows:
         version = row.version
         row.links = condition_links(version)

@@ -385,12 +385,18 @@ def attempt_submit(
     request. ``award_now`` posts in the request instead (the demo seed).
     """
     now = now or timezone.now()
-    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    # The quiz's grading settings live on QuizPage itself: no .specific needed.
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("quiz")
+        .get(pk=attempt.pk)
+    )
     if attempt.status == Attempt.Status.SUBMITTED:
         return attempt
-    quiz = attempt.quiz.specific
+    quiz = attempt.quiz
     graded = []
     rows = list(attempt.questions.select_related("version__question"))
+    by_credit: dict[float, list[int]] = {}
     for row in rows:
         credit = grading.question_credit(
             row.version.question.qtype,
@@ -399,8 +405,12 @@ def attempt_submit(
             partial_multi=quiz.partial_multi,
         )
         row.credit = credit
+        by_credit.setdefault(credit, []).append(row.pk)
         graded.append(grading.GradedQuestion(points=row.points, credit=credit))
-    AttemptQuestion.objects.bulk_update(rows, ["credit"])
+    # One UPDATE per distinct credit (right, wrong, a partial share or two)
+    # instead of a CASE over every question.
+    for credit, pks in by_credit.items():
+        AttemptQuestion.objects.filter(pk__in=pks).update(credit=credit)
     grade = grading.attempt_grade(graded, pass_percent=quiz.pass_percent)
     attempt.status = Attempt.Status.SUBMITTED
     attempt.submitted_at = now
@@ -411,7 +421,7 @@ def attempt_submit(
     attempt.passed = grade.passed
     attempt.perfect = grade.perfect
     attempt.save()
-    wrong_book_update(user=attempt.user, rows=rows, now=now)
+    wrong_book_update(user_id=attempt.user_id, rows=rows, now=now)
     if attempt.passed:
         if award_now:
             attempt_awards_post(attempt_id=attempt.pk)
@@ -480,12 +490,12 @@ def _award_pass(*, attempt: Attempt, quiz: QuizPage, now) -> None:
         )
 
 
-def wrong_book_update(*, user, rows: list[AttemptQuestion], now) -> None:
+def wrong_book_update(*, user_id: int, rows: list[AttemptQuestion], now) -> None:
     """Wrong answers go in; two right answers in a row take a question out."""
     entries = {
         entry.question_id: entry
         for entry in WrongBookEntry.objects.filter(
-            user=user, question_id__in=[row.version.question_id for row in rows]
+            user_id=user_id, question_id__in=[row.version.question_id for row in rows]
         )
     }
     for row in rows:
@@ -500,7 +510,7 @@ def wrong_book_update(*, user, rows: list[AttemptQuestion], now) -> None:
             continue
         if entry is None:
             entry = entries[question_id] = WrongBookEntry(
-                user=user, question_id=question_id, last_wrong_at=now
+                user_id=user_id, question_id=question_id, last_wrong_at=now
             )
         entry.times_wrong += 1
         entry.right_streak = 0

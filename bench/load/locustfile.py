@@ -2,8 +2,10 @@
 
 - 社工 (ExamTaker): sign in (spread over the spawn time), read two items, take
   the annual exam answering one question every 15 s (each answer is an
-  autosave), and hand it in. They answer right, so every submit grades a pass
-  and posts EXAM_PASS: the awards are really exercised.
+  autosave), and hand it in with the page's form, which carries every answer
+  again, as a browser's 交卷 does; then the result page. They answer right, so
+  every submit grades a pass and queues EXAM_PASS for the task worker: the
+  awards are really exercised.
 - 管理者 (Manager): sign in, then open the rankings and the admin dashboard.
 - 访客 (Visitor): the public /verify/ page, the baseline the others are
   measured against.
@@ -73,10 +75,10 @@ def _log_in(user, username: str) -> bool:
     return done.status_code == 302
 
 
-def _answers(token: str) -> dict[int, object]:
-    """position → the right answer, as the page would send it. Each simulated
-    user is a greenlet, and Django gives each its own connection: it is closed
-    at once, or a thousand of them would exhaust the server's."""
+def _answers(token: str) -> dict[int, tuple[str, object]]:
+    """position → (question type, the right answer), as the page would send
+    it. Each simulated user is a greenlet, and Django gives each its own
+    connection: it is closed at once, or a thousand would exhaust the server's."""
     try:
         attempt = Attempt.objects.get(token=token)
         answers = {}
@@ -84,10 +86,29 @@ def _answers(token: str) -> dict[int, object]:
             key, qtype = row.version.answer, row.version.question.qtype
             if qtype in ("single", "multi", "ordering"):
                 key = [option_id(attempt.token, row.position, k) for k in key]
-            answers[row.position] = key
+            answers[row.position] = (qtype, key)
     finally:
         connection.close()
     return answers
+
+
+def _form(answers: dict[int, tuple[str, object]]) -> dict:
+    """The attempt page's form as the browser posts it on 交卷: every answer
+    again, under the page's field names (they were autosaved already)."""
+    form = {}
+    for position, (qtype, answer) in answers.items():
+        name = f"q{position}"
+        if qtype == "judge":
+            form[name] = "true" if answer else "false"
+        elif qtype == "scenario":
+            form[f"{name}_eligible"] = "true" if answer.get("eligible") else "false"
+            form[f"{name}_condition"] = answer.get("condition") or ""
+        elif qtype == "ordering":
+            for rank, option in enumerate(answer, start=1):
+                form[f"{name}_rank_{option}"] = str(rank)
+        else:
+            form[name] = answer
+    return form
 
 
 class ExamTaker(HttpUser):
@@ -115,7 +136,8 @@ class ExamTaker(HttpUser):
         self.token = match.group(1)
         self.csrf = self.client.cookies.get("csrftoken", "")
         self.referer = started.url
-        self.todo = sorted(_answers(self.token).items())
+        self.answers = _answers(self.token)
+        self.todo = sorted(self.answers.items())
         self.seq = 0
 
     @task
@@ -124,7 +146,7 @@ class ExamTaker(HttpUser):
             self.stop()
             return
         if self.todo:
-            position, response = self.todo.pop(0)
+            position, (_qtype, response) = self.todo.pop(0)
             self.seq += 1
             self.client.post(
                 f"/quiz/attempt/{self.token}/answer/",
@@ -137,7 +159,11 @@ class ExamTaker(HttpUser):
         # target is on the hand-in, and the result page is one more page view.
         handed_in = self.client.post(
             f"/quiz/attempt/{self.token}/submit/",
-            {"csrfmiddlewaretoken": self.csrf, "confirmed": "1"},
+            {
+                "csrfmiddlewaretoken": self.csrf,
+                "confirmed": "1",
+                **_form(self.answers),
+            },
             headers={"Referer": self.referer},
             name="submit",
             allow_redirects=False,

@@ -3,7 +3,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -171,6 +170,9 @@ def answer_view(request, token):
     return JsonResponse({"ok": True, "stale": not applied})
 
 
+# Types whose page answer is stored as sent (no option ids to translate).
+PLAIN_ANSWERS = ("judge", "scenario")
+
 # One autosave carries one question's answer: a few hundred bytes at most.
 MAX_ANSWER_BYTES = 4096
 
@@ -214,27 +216,15 @@ def submit_view(request, token):
         # a hand-in without answers (the confirm step, a script) reads no rows.
         carries_answers = any(key.startswith("q") for key in request.POST)
         rows = (
-            list(attempt.questions.select_related("version__question__item"))
+            list(attempt.questions.select_related("version__question"))
             if carries_answers
             else []
         )
-        sent_rows = []
         for row in rows:
-            sent = response_from_form(
-                row.version.question.qtype, row.position, request.POST
-            )
-            if sent is not None:
-                sent_rows.append((row, sent))
-        # Only scenario answers are checked against the item's conditions.
-        prefetch_related_objects(
-            [
-                row.version.question.item
-                for row, _sent in sent_rows
-                if row.version.question.qtype == "scenario"
-            ],
-            "conditions",
-        )
-        for row, sent in sent_rows:
+            qtype = row.version.question.qtype
+            sent = response_from_form(qtype, row.position, request.POST)
+            if sent is None or (qtype in PLAIN_ANSWERS and sent == row.response):
+                continue  # blank, or saved already (the item is never loaded)
             try:
                 response = _response_in_keys(attempt, row, sent)
             except BadResponse:

@@ -15,6 +15,7 @@ bench/results/load.md. Never part of `make test`.
 import argparse
 import csv
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -165,6 +166,34 @@ def _stats(prefix: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(server_sid: int) -> dict[str, float]:
+    """CPU time so far of the app (gunicorn and the task worker: the server's
+    session, with its reaped children) and of PostgreSQL's processes."""
+    app = pg = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+        session = int(fields[3])
+        own = (utime + stime) / TICKS
+        if int(entry.name) == server_sid:  # gunicorn's master: and reaped workers
+            own += (cutime + cstime) / TICKS
+        if session == server_sid:
+            app += own
+        elif name.startswith("postgres"):
+            pg += own
+    return {"app": app, "postgres": pg}
+
+
 def _step(env: dict, args, step: int, users: int, out: Path) -> dict:
     port, spawn, every = args.port, args.spawn_seconds, args.save_every
     prepared = _prepare(step, users)
@@ -194,6 +223,8 @@ def _step(env: dict, args, step: int, users: int, out: Path) -> dict:
         "Visitor",
     ]
     started = time.monotonic()
+    cpu_before = _cpu_seconds(args.server_sid)
+    load_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
         command,
         env={
@@ -205,9 +236,18 @@ def _step(env: dict, args, step: int, users: int, out: Path) -> dict:
         cwd=ROOT,
         check=False,
     )
+    seconds = time.monotonic() - started
+    cpu_after = _cpu_seconds(args.server_sid)
+    load_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
+    cpu["locust"] = (load_after.ru_utime + load_after.ru_stime) - (
+        load_before.ru_utime + load_before.ru_stime
+    )
     return {
         "users": users,
-        "seconds": round(time.monotonic() - started),
+        "seconds": round(seconds),
+        "cpu": {k: round(v) for k, v in cpu.items()},
+        "cores": os.cpu_count(),
         "stats": _stats(prefix),
         "check": _verify(prepared["LOAD_WORKERS"].split(",")),
     }
@@ -250,6 +290,11 @@ def _report(results: list[dict]) -> str:
             "Database check: "
             + ", ".join(f"{k}: {v}" for k, v in result["check"].items()),
             "",
+            "CPU seconds in the step (of {:,} available on {} cores): ".format(
+                result["seconds"] * result["cores"], result["cores"]
+            )
+            + ", ".join(f"{k} {v:,}" for k, v in result["cpu"].items()),
+            "",
         ]
     return "\n".join(lines)
 
@@ -276,6 +321,7 @@ def main():
     )
     try:
         _wait_for(f"http://127.0.0.1:{args.port}/verify/")
+        args.server_sid = server.pid  # the server's own session
         _django(env)
         results = []
         steps = [int(s) for s in args.steps.split(",")]

@@ -162,6 +162,10 @@ STORAGES = {
 }
 
 WAGTAIL_SITE_NAME = "社工学堂"
+# The dashboard would ask releases.wagtail.org for a newer version from the
+# superuser's browser: nothing is fetched from outside at run time (and the CSP
+# refuses it); upgrades come through requirements.lock.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Password reset mails a link: without a mail server it is off (managers reset
 # passwords in the roster), and /admin/password_reset/ is not served.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -185,3 +185,12 @@ def test_editing_a_senior_trainer_keeps_him_an_approver(client, org, street_mana
 
     assert kept == {"培训师", APPROVER_GROUP}
     assert demoted == {"社工"}
+
+
+def test_the_superusers_dashboard_asks_no_outside_server_for_upgrades(client, org):
+    admin = StaffFactory(org_unit=org["拱宸桥街道"], is_superuser=True, is_staff=True)
+    client.force_login(admin)
+
+    page = client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert "w-upgrade" not in page  # the panel that fetches releases.wagtail.org

@@ -430,18 +430,19 @@ def study_confirm(
                 label=rules.LABEL_RESTUDY,
             )
         )
-    if created:
-        # READ_ITEM is once per item per year, whichever revision was read.
-        posted.append(
-            _award(
-                user=session.user,
-                rule_code="READ_ITEM",
-                source=session.page,
-                now=now,
-                reason=f"完成《{session.page.title}》学习",
-                label=rules.LABEL_ITEM,
-            )
-        )
+    # READ_ITEM is once per item per year, whichever revision was read: reading
+    # an unchanged item again next year earns it again (the ledger keeps one
+    # line per item and year, so asking again this year posts nothing).
+    read = _award(
+        user=session.user,
+        rule_code="READ_ITEM",
+        source=session.page,
+        now=now,
+        reason=f"完成《{session.page.title}》学习",
+        label=rules.LABEL_ITEM,
+    )
+    if created or read.new:
+        posted.append(read)
     return StudyOutcome(record=record, restudied=restudied, posted=posted)
 
 

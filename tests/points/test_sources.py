@@ -129,3 +129,20 @@ def test_a_pass_is_paid_by_the_task_worker_once_dated_when_handed_in(practice, w
     assert _codes(worker) == ["QUIZ_PASS_FIRST", "QUIZ_PERFECT"]
     first = LedgerEntry.objects.get(user=worker, rule_code="QUIZ_PASS_FIRST")
     assert first.occurred_at == attempt.submitted_at
+
+
+def test_reading_an_unchanged_item_again_next_year_earns_read_item_again(
+    manual, worker
+):
+    last_year = timezone.localdate().year - 1
+    december = timezone.make_aware(datetime.datetime(last_year, 12, 20, 9))
+    study(worker, manual["dibao"], start=december)
+    study(worker, manual["dibao"], start=december + datetime.timedelta(days=3))
+    january = december + datetime.timedelta(days=20)
+
+    study(worker, manual["dibao"], start=january)
+    study(worker, manual["dibao"], start=january + datetime.timedelta(days=1))
+
+    lines = LedgerEntry.objects.filter(user=worker, rule_code="READ_ITEM")
+    assert sorted(lines.values_list("year", flat=True)) == [last_year, last_year + 1]
+    assert Balance.objects.get(user=worker, year=last_year + 1).points == 1

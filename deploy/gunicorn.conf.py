@@ -16,9 +16,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 8))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then, so no slow leak grows for weeks.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then, so no slow leak grows for weeks; rarely, for a
+# recycled worker drops its keep-alive connections and costs a boot.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 # Behind nginx on the same host: trust its X-Forwarded-* headers.

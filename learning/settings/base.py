@@ -231,6 +231,13 @@ POINTS_ATTENDANCE_APPROVAL_ROWS = int(
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Argon2id first (learning.hashers); the others only verify older hashes,
+# which are rehashed with the first at the next sign-in.
+PASSWORD_HASHERS = [
+    "learning.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
 LOGGING = {

@@ -70,3 +70,24 @@ def test_admin_login_also_accepts_phone_number(client, trainer):
     )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_passwords_are_kept_as_argon2id_and_older_hashes_move_over_at_sign_in(
+    client, worker, settings
+):
+    from django.contrib.auth.hashers import make_password
+
+    from learning.settings import base
+
+    settings.PASSWORD_HASHERS = base.PASSWORD_HASHERS  # the product's, not MD5
+    worker.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    worker.save(update_fields=["password"])
+
+    assert _login(client, worker.username, PASSWORD).status_code == 302
+
+    worker.refresh_from_db()
+    assert worker.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    client.logout()
+    assert _login(client, worker.username, PASSWORD).status_code == 302
+    client.logout()
+    assert _login(client, worker.username, "Wrong@2026").status_code == 200

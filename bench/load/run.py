@@ -190,7 +190,8 @@ def _cpu_seconds(server_sid: int) -> dict[str, float]:
         if session == server_sid:
             app += own
         elif name.startswith("postgres"):
-            pg += own
+            # Backends that ended are counted in the postmaster's children.
+            pg += own + (cutime + cstime) / TICKS
     return {"app": app, "postgres": pg}
 
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from points.services import points_award
-from quizzes.services import answer_save, attempt_start, attempt_submit
+from quizzes.services import attempt_start
 from tests.manuals.helpers import study
+from tests.quizzes.helpers import take
 
 
 def _queries(client, url) -> int:
@@ -23,16 +24,7 @@ def _queries(client, url) -> int:
 
 
 def _take(user, quiz, when, *, right: bool):
-    attempt = attempt_start(user=user, quiz=quiz, now=when)
-    if right:
-        for row in attempt.questions.select_related("version"):
-            answer_save(
-                attempt=attempt,
-                position=row.position,
-                response=row.version.answer,
-                now=when,
-            )
-    return attempt_submit(attempt=attempt, now=when + datetime.timedelta(minutes=2))
+    return take(user, quiz, when, right=right, minutes=2)
 
 
 def test_learner_pages_cost_the_same_with_a_long_history(

@@ -9,8 +9,9 @@ from django_tasks_db.models import DBTaskResult
 
 from manuals.models import ChangeKind
 from points.models import Balance, LedgerEntry
-from quizzes.services import answer_save, attempt_start, attempt_submit
+from quizzes.services import attempt_start, attempt_submit
 from tests.manuals.helpers import publish_edit, set_conditions, study
+from tests.quizzes.helpers import take
 from tests.workers import db_worker
 
 
@@ -44,15 +45,7 @@ def test_restudy_after_a_material_change_earns_restudy(manual, worker):
 
 
 def _pass(user, quiz, when):
-    attempt = attempt_start(user=user, quiz=quiz, now=when)
-    for row in attempt.questions.select_related("version"):
-        answer_save(
-            attempt=attempt,
-            position=row.position,
-            response=row.version.answer,
-            now=when,
-        )
-    return attempt_submit(attempt=attempt, now=when + datetime.timedelta(minutes=3))
+    return take(user, quiz, when)
 
 
 def test_first_pass_with_full_marks_earns_pass_and_perfect_once(practice, worker):

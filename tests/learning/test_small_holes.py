@@ -194,3 +194,15 @@ def test_the_superusers_dashboard_asks_no_outside_server_for_upgrades(client, or
     page = client.get(reverse("wagtailadmin_home")).content.decode()
 
     assert "w-upgrade" not in page  # the panel that fetches releases.wagtail.org
+
+
+def test_admin_tabs_are_titled_with_the_product_not_wagtail(client, street_manager):
+    client.force_login(street_manager)
+
+    for url in (reverse("wagtailadmin_home"), reverse("ledger:index")):
+        page = client.get(url).content.decode()
+        title = page[page.index("<title>") : page.index("</title>")]
+        assert title.endswith("- 社工学堂") and "Wagtail" not in title, title
+    client.logout()
+    login = client.get(reverse("wagtailadmin_login")).content.decode()
+    assert "- 社工学堂</title>" in login

@@ -51,6 +51,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "points.revoke_certificate",
         "points.view_certificatebatch",
         "points.change_certificatetemplate",
+        "points.view_heldaward",
+        "points.view_evidence",
+        "points.add_evidence",
+        "points.view_workdayoverride",
+        "points.add_workdayoverride",
+        "points.change_workdayoverride",
+        "points.delete_workdayoverride",
     ],
 }
 

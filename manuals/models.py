@@ -637,6 +637,9 @@ class RestudyTask(models.Model):
     )
     created_at = models.DateTimeField()
     due_at = models.DateTimeField(_("复学期限"))
+    # Re-study is done when both have happened since the change, in either order.
+    reread_at = models.DateTimeField(_("重新学习时间"), null=True, blank=True)
+    quiz_passed_at = models.DateTimeField(_("测验通过时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     completed_by = models.OneToOneField(
         StudyRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -39,19 +39,22 @@ class StructurePagePermissionTester(PagePermissionTester):
         return super().can_set_view_restrictions() and may_restructure_manual(self.user)
 
 
+HOOK_RECORDS_UNDER = "manuals_records_under_pages"
+
+
 def delete_blockers(page) -> list[str]:
     """What in the page's subtree would be lost, as Chinese phrases; empty when
     the subtree may be deleted. Records of study, questions, attempts and points
     are kept for audit, so their pages are unpublished, never deleted."""
+    from wagtail import hooks
+
     from manuals.models import StudyRecord
-    from quizzes.models import Attempt, Question
 
     subtree = page.get_descendants(inclusive=True).values("pk")
-    counts = [
-        (StudyRecord.objects.filter(page__in=subtree).count(), "条学习记录"),
-        (Question.objects.filter(item__in=subtree).count(), "道题目"),
-        (Attempt.objects.filter(quiz__in=subtree).count(), "次测验作答"),
-    ]
+    counts = [(StudyRecord.objects.filter(page__in=subtree).count(), "条学习记录")]
+    # The apps above the manual (the question bank) count their own records.
+    for hook in hooks.get_hooks(HOOK_RECORDS_UNDER):
+        counts.extend(hook(subtree))
     blockers = [f"{n} {label}" for n, label in counts if n]
     if not blockers:
         # Anything else that must not vanish with the page (a quiz elsewhere

@@ -27,6 +27,7 @@ MSG_ALREADY_EARNED = "{label}今年已计过学习积分，本次不重复计分
 MSG_VERSION_ALREADY_STUDIED = "本版本您已学过，不重复计分"
 LABEL_ITEM = "本事项"
 LABEL_RESTUDY = "复学"
+MSG_RESTUDY_QUIZ_PENDING = "再通过本事项测验即完成复学。"
 
 
 def required_seconds(*, override: int | None, characters: int) -> int:

@@ -2,9 +2,11 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from wagtail import hooks
 from wagtail.models import (
     GroupApprovalTask,
     GroupPagePermission,
@@ -29,6 +31,10 @@ from manuals.models import (
     ServiceItemPage,
     StudyRecord,
 )
+from points.events import ItemStudied, RestudyAssigned, RestudyFinished
+from points.models import LedgerEntry
+from points.rules import MSG_ANNUAL_CAP, MSG_DAILY_CAP
+from points.services import points_record
 
 
 class StudyRefused(Exception):
@@ -42,10 +48,14 @@ class StudyOutcome:
     record: StudyRecord
     restudied: bool
     posted: list[rules.Posted]
+    quiz_pending: bool = False  # re-read a changed item; its quiz is still owed
 
     @property
     def message(self) -> str:
-        return rules.study_result_message(restudy=self.restudied, posted=self.posted)
+        text = rules.study_result_message(restudy=self.restudied, posted=self.posted)
+        if self.quiz_pending:
+            text += rules.MSG_RESTUDY_QUIZ_PENDING
+        return text
 
 
 # ---------------------------------------------------------------- manual setup
@@ -240,17 +250,43 @@ def item_publication_record(
     return publication
 
 
-def _questions_to_review(publication: ItemPublication) -> None:
-    from quizzes.services import questions_mark_for_review
+# Hooks the apps above the manual register (wagtail_hooks.py) to react to it.
+HOOK_MATERIAL_CHANGE = "manuals_after_material_change"
+HOOK_ITEM_STUDIED = "manuals_after_item_studied"
+HOOK_QUIZ_PASSED_SINCE = "manuals_item_quiz_passed_since"
 
+
+def _questions_to_review(publication: ItemPublication) -> None:
+    """Whatever tests the item (the question bank) is told what changed."""
     when = timezone.localtime(publication.published_at).strftime("%Y-%m-%d")
-    questions_mark_for_review(
-        item=publication.page,
-        changed=changes.changed_keys(publication.changes),
-        reason=(
-            f"事项于 {when} 实质性变更：{publication.note or '请核对题目是否仍然正确'}"
-        ),
+    reason = f"事项于 {when} 实质性变更：{publication.note or '请核对题目是否仍然正确'}"
+    for hook in hooks.get_hooks(HOOK_MATERIAL_CHANGE):
+        hook(
+            item=publication.page,
+            changed=changes.changed_keys(publication.changes),
+            reason=reason,
+        )
+
+
+def _category_code(page: ServiceItemPage) -> str:
+    parent = CategoryPage.objects.filter(path=page.path[: -page.steplen]).values_list(
+        "code", flat=True
     )
+    return parent.first() or ""
+
+
+def _report_assigned(tasks, page: ServiceItemPage) -> None:
+    category = _category_code(page)
+    for task in tasks:
+        points_record(
+            RestudyAssigned(
+                user=task.user,
+                at=task.created_at,
+                task_id=task.pk,
+                title=page.title,
+                category_code=category,
+            )
+        )
 
 
 def restudy_tasks_open(*, publication: ItemPublication, now: datetime.datetime) -> int:
@@ -281,6 +317,10 @@ def restudy_tasks_open(*, publication: ItemPublication, now: datetime.datetime) 
             )
         )
     RestudyTask.objects.bulk_create(new_tasks)
+    users = get_user_model().objects.in_bulk([t.user_id for t in new_tasks])
+    for task in new_tasks:
+        task.user = users[task.user_id]
+    _report_assigned(new_tasks, page)
     # Someone still owing a re-read of an older change now owes this one.
     RestudyTask.objects.filter(pk__in=open_tasks.values()).update(
         publication=publication
@@ -294,7 +334,7 @@ def restudy_task_assign(*, user, page: ServiceItemPage, now: datetime.datetime):
     publication = page.publications.order_by("-published_at").first()
     if publication is None:
         return None
-    task, _created = RestudyTask.objects.get_or_create(
+    task, created = RestudyTask.objects.get_or_create(
         user=user,
         page=page,
         completed_at=None,
@@ -304,7 +344,51 @@ def restudy_task_assign(*, user, page: ServiceItemPage, now: datetime.datetime):
             "due_at": now + datetime.timedelta(days=rules.RESTUDY_DAYS),
         },
     )
+    if created:
+        _report_assigned([task], page)
     return task
+
+
+def _has_quiz(page: ServiceItemPage) -> bool:
+    """An item's quiz is a live page under it (the only kind of child it has)."""
+    return page.get_children().live().exists()
+
+
+def _quiz_passed_since(*, user, page: ServiceItemPage, since) -> bool:
+    return any(
+        hook(user=user, item=page, since=since)
+        for hook in hooks.get_hooks(HOOK_QUIZ_PASSED_SINCE)
+    )
+
+
+def _restudy_finish(task: RestudyTask, *, now, record=None) -> rules.Posted:
+    task.completed_at = now
+    task.completed_by = record
+    task.save(update_fields=["completed_at", "completed_by"])
+    return _award(
+        RestudyFinished(user=task.user, at=now, task_id=task.pk, title=task.page.title),
+        label=rules.LABEL_RESTUDY,
+    )
+
+
+@transaction.atomic
+def restudy_quiz_passed(*, user, item: ServiceItemPage, at) -> bool:
+    """The item's quiz was passed: that finishes an open re-study whose re-read
+    is already done. Returns True when it did."""
+    task = (
+        RestudyTask.objects.select_for_update(of=("self",))
+        .select_related("page", "user")
+        .filter(user=user, page=item, completed_at__isnull=True)
+        .first()
+    )
+    if task is None or at < task.created_at:
+        return False
+    task.quiz_passed_at = at
+    task.save(update_fields=["quiz_passed_at"])
+    if task.reread_at is None:
+        return False
+    _restudy_finish(task, now=at)
+    return True
 
 
 # ---------------------------------------------------------------- studying
@@ -397,7 +481,8 @@ def study_confirm(
         raise StudyRefused(rules.MSG_NOT_AT_END)
 
     task = (
-        RestudyTask.objects.select_for_update()
+        RestudyTask.objects.select_for_update(of=("self",))
+        .select_related("publication__revision")
         .filter(user=session.user, page=session.page, completed_at__isnull=True)
         .first()
     )
@@ -412,49 +497,54 @@ def study_confirm(
         },
     )
     posted = []
-    restudied = (
+    reread = (
         task is not None
         and session.revision.created_at >= task.publication.revision.created_at
     )
-    if restudied:
-        task.completed_at = now
-        task.completed_by = record
-        task.save(update_fields=["completed_at", "completed_by"])
-        posted.append(
-            _award(
-                user=session.user,
-                rule_code="RESTUDY",
-                source=task,
-                now=now,
-                reason=f"完成《{session.page.title}》变更后复学",
-                label=rules.LABEL_RESTUDY,
+    restudied = False
+    pending_quiz = False
+    if reread:
+        # RESTUDY is earned by re-reading the changed item and passing its
+        # quiz (积分管理办法 §6), in either order.
+        task.reread_at = task.reread_at or now
+        task.save(update_fields=["reread_at"])
+        quiz_done = task.quiz_passed_at is not None or not _has_quiz(session.page)
+        if not quiz_done:
+            quiz_done = _quiz_passed_since(
+                user=session.user, page=session.page, since=task.created_at
             )
-        )
+        if quiz_done:
+            task.user = session.user
+            task.page = session.page
+            posted.append(_restudy_finish(task, now=now, record=record))
+            restudied = True
+        else:
+            pending_quiz = True
     # READ_ITEM is once per item per year, whichever revision was read: reading
     # an unchanged item again next year earns it again (the ledger keeps one
     # line per item and year, so asking again this year posts nothing).
     read = _award(
-        user=session.user,
-        rule_code="READ_ITEM",
-        source=session.page,
-        now=now,
-        reason=f"完成《{session.page.title}》学习",
+        ItemStudied(
+            user=session.user,
+            at=now,
+            item_id=session.page.pk,
+            title=session.page.title,
+        ),
         label=rules.LABEL_ITEM,
     )
     if created or read.new:
         posted.append(read)
-    return StudyOutcome(record=record, restudied=restudied, posted=posted)
-
-
-def _award(*, user, rule_code, source, now, reason, label) -> rules.Posted:
-    """Post through the points service and say what it actually posted."""
-    from points.models import LedgerEntry
-    from points.rules import MSG_ANNUAL_CAP, MSG_DAILY_CAP
-    from points.services import points_award
-
-    entry = points_award(
-        user=user, rule_code=rule_code, source=source, occurred_at=now, reason=reason
+    for hook in hooks.get_hooks(HOOK_ITEM_STUDIED):
+        hook(user=session.user, item=session.page, at=now)
+    return StudyOutcome(
+        record=record, restudied=restudied, posted=posted, quiz_pending=pending_quiz
     )
+
+
+def _award(event, *, label) -> rules.Posted:
+    """Report to points and say what it actually posted for the event."""
+    recorded = points_record(event)[0]
+    entry = recorded.entry
     cap = ""
     if entry.kind == LedgerEntry.Kind.CAPPED:
         cap = MSG_DAILY_CAP if MSG_DAILY_CAP in entry.reason else MSG_ANNUAL_CAP
@@ -463,9 +553,7 @@ def _award(*, user, rule_code, source, now, reason, label) -> rules.Posted:
         rule=entry.rule.name,
         points=entry.points,
         hours=entry.hours,
-        # points_award hands back the line already posted for this source and
-        # year untouched; a line it posts now carries this moment.
-        new=entry.occurred_at == now,
+        new=recorded.new,
         cap=cap,
     )
 

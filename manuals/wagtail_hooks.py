@@ -59,3 +59,29 @@ def refuse_bulk_deleting_what_must_stay(request, action_type, objects, action):
         if refusal:
             return _refuse(request, refusal, page)
     return None
+
+
+@hooks.register("points_after_proxy_error_posted")
+def restudy_after_proxy_error(*, user, page_id, now):
+    """A 代办差错 citing an item sends the worker back to re-study it."""
+    from manuals.models import ServiceItemPage
+    from manuals.services import restudy_task_assign
+
+    page = ServiceItemPage.objects.filter(pk=page_id).first()
+    if page is not None:
+        restudy_task_assign(user=user, page=page, now=now)
+
+
+@hooks.register("points_transcript_studied")
+def transcript_studied(user):
+    """The 学习档案's 已学事项: each item with the last time and how often."""
+    from django.db.models import Count, Max
+
+    from manuals.models import StudyRecord
+
+    return list(
+        StudyRecord.objects.filter(user=user)
+        .values("page__title", "page__item_code")
+        .annotate(last=Max("studied_at"), times=Count("pk"))
+        .order_by("page__item_code")
+    )

@@ -51,6 +51,7 @@ class Status:
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
     RESTUDY = "restudy"
+    SUSPENDED = "suspended"
 
 
 STATUS_LABELS = {
@@ -59,6 +60,7 @@ STATUS_LABELS = {
     Status.REVOKED: "已撤销",
     Status.SUPERSEDED: "已被新证书取代",
     Status.RESTUDY: "待复训",
+    Status.SUSPENDED: "暂停",
 }
 
 
@@ -69,14 +71,18 @@ def certificate_status(
     valid_until: datetime.date | None,
     today: datetime.date,
     restudy_open: bool,
+    restudy_overdue: bool = False,
 ) -> str:
-    """Revocation outranks everything; a re-study owed shows before expiry ends."""
+    """Revocation outranks everything; a re-study owed shows before expiry ends,
+    and one left undone past its grace period suspends the certificate."""
     if revoked:
         return Status.REVOKED
     if superseded:
         return Status.SUPERSEDED
     if valid_until is not None and valid_until < today:
         return Status.EXPIRED
+    if restudy_overdue:
+        return Status.SUSPENDED
     if restudy_open:
         return Status.RESTUDY
     return Status.VALID

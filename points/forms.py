@@ -2,13 +2,16 @@ import datetime
 import re
 
 from django import forms
+from django.apps import apps
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.widgets import AdminPageChooser
 
 from learning.selectors import staff_visible_to
 from points import rules
-from points.defaults import DEFAULT_RULES
+from points.defaults import rule_names
 from points.models import Adjustment, RulebookVersion
 
 EVIDENCE_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
@@ -63,6 +66,11 @@ class AdjustmentForm(WagtailAdminModelForm):
             "代办差错须注明涉及的事项和条件编号（如 c2），员工将被安排复学该事项。"
         )
         self.fields["occurred_on"].initial = timezone.localdate()
+        # The manual's service item page: named by setting, not imported, as
+        # points sits below the manual.
+        item_model = apps.get_model(settings.POINTS_ITEM_PAGE_MODEL)
+        self.fields["item"].queryset = item_model.objects.all()
+        self.fields["item"].widget = AdminPageChooser(target_models=[item_model])
 
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
@@ -143,7 +151,7 @@ class RulebookVersionForm(WagtailAdminModelForm):
             codes.append(code)
         missing = [c for c in rules.SYSTEM_RULE_CODES if c not in codes]
         if missing:
-            names = {rule[0]: rule[1] for rule in DEFAULT_RULES}
+            names = rule_names()
             named = "、".join(f"{names[code]}（{code}）" for code in missing)
             self.add_error(None, rules.MSG_MISSING_SYSTEM_RULES % {"codes": named})
         return not self.errors and all(
@@ -246,3 +254,30 @@ class VerifyForm(forms.Form):
                 _("格式不对，应为字母和数字，用短横线分组，如 GC26-7K2M-QX4P-91TB。")
             )
         return serial
+
+
+class ProxyCasesForm(forms.Form):
+    """A manager attests how many applications a worker handled in a month."""
+
+    user = StaffChoiceField(label=_("员工"), queryset=None)
+    month = forms.DateField(
+        label=_("月份"),
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        help_text=_("代办发生的月份"),
+    )
+    cases = forms.IntegerField(label=_("代办件数"), min_value=0, max_value=999)
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = staff_visible_to(user=for_user).filter(is_active=True)
+        self.fields["user"].queryset = staff.exclude(pk=for_user.pk).order_by(
+            "org_unit__path", "username"
+        )
+        self.fields["month"].initial = timezone.localdate().strftime("%Y-%m")
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        if month > timezone.localdate():
+            raise forms.ValidationError(_("月份不能晚于本月。"))
+        return month.strftime("%Y-%m")

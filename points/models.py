@@ -19,9 +19,20 @@ class RulebookVersion(ClusterableModel):
         _("必修线下学时"), max_digits=5, decimal_places=1, default=8
     )
     hour_minutes = models.PositiveSmallIntegerField(_("每学时分钟数"), default=45)
-    appeal_days = models.PositiveSmallIntegerField(_("申诉期限（天）"), default=10)
+    appeal_days = models.PositiveSmallIntegerField(_("申诉期限（工作日）"), default=10)
     hours_window_years = models.PositiveSmallIntegerField(
         _("学时累计年限"), default=3, help_text=_("继续教育按几年累计学时")
+    )
+    excellent_points = models.PositiveIntegerField(
+        _("年度优秀线"), default=150, help_text=_("且年度考试达到优秀分")
+    )
+    excellent_exam_percent = models.PositiveSmallIntegerField(
+        _("优秀所需考试分"), default=90
+    )
+    restudy_grace_days = models.PositiveSmallIntegerField(
+        _("复学宽限（天）"),
+        default=30,
+        help_text=_("实质性变更后逾期未完成复学，相关证书暂停"),
     )
     created_at = models.DateTimeField(default=timezone.now)
     # The street (or district) whose rulebook this is: only its managers edit
@@ -143,13 +154,36 @@ class Level(models.Model):
     name = models.CharField(_("等级"), max_length=20)
     threshold = models.PositiveIntegerField(_("累计积分门槛"))
     needs_signoff = models.BooleanField(_("需管理者认定"), default=False)
+    # The evidence beside the points (积分管理办法 §5): a tier is knowledge shown,
+    # not only points collected.
+    min_exam_percent = models.PositiveSmallIntegerField(
+        _("年度考试最低分"), null=True, blank=True, help_text=_("留空为不要求")
+    )
+    high_frequency_done = models.BooleanField(
+        _("高频事项全部学完并通过测验"), default=False
+    )
+    min_categories_done = models.PositiveSmallIntegerField(
+        _("至少学完类别数"), default=0
+    )
+    min_write_ups = models.PositiveSmallIntegerField(_("至少采用案例数"), default=0)
+    role_checks = models.BooleanField(
+        _("三员考核"),
+        default=False,
+        help_text=_(
+            "宣传员授课≥2学时；解答员情景题≥90分；代办员12个月代办≥20件且无代办差错"
+        ),
+    )
 
     class Meta:
         verbose_name = _("等级")
         verbose_name_plural = _("等级")
         ordering = ["version", "threshold"]
 
-    panels = [FieldRowPanel(["name", "threshold", "needs_signoff"])]
+    panels = [
+        FieldRowPanel(["name", "threshold", "needs_signoff"]),
+        FieldRowPanel(["min_exam_percent", "min_categories_done", "min_write_ups"]),
+        FieldRowPanel(["high_frequency_done", "role_checks"]),
+    ]
 
     def __str__(self):
         return f"{self.name}（{self.threshold} 分）"
@@ -323,8 +357,10 @@ class Adjustment(models.Model):
         storage=_private_storage,
         blank=True,
     )
+    # A page of the manual (a service item): points sits below the manual and
+    # names the page only; the form offers service items.
     item = models.ForeignKey(
-        "manuals.ServiceItemPage",
+        "wagtailcore.Page",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -383,11 +419,34 @@ class Adjustment(models.Model):
     def is_deduction(self) -> bool:
         return self.rule.points < 0
 
-    def appeal_deadline(self):
-        """The last moment the worker may appeal a posted deduction, or None."""
+    def appeal_deadline(self, overrides=None):
+        """The end of the last working day the worker may appeal a posted
+        deduction (法定节假日 and 调休 counted as the State Council sets them),
+        or None. `overrides` (day → is working day) saves a query per row."""
         if self.status != self.Status.POSTED or not self.is_deduction:
             return None
-        return self.decided_at + timezone.timedelta(days=self.rule.version.appeal_days)
+        return working_days_after(
+            self.decided_at, self.rule.version.appeal_days, overrides
+        )
+
+
+def working_days_after(moment, days: int, overrides=None):
+    """The end (Asia/Shanghai) of the days-th working day after the moment's day."""
+    import datetime
+
+    from points.workdays import add_workdays, overrides_from
+
+    start = timezone.localtime(moment).date()
+    if overrides is None:
+        overrides = overrides_from(
+            WorkdayOverride.objects.filter(
+                day__gt=start, day__lte=start + datetime.timedelta(days=days * 3 + 30)
+            )
+        )
+    last = add_workdays(start, days, overrides)
+    return datetime.datetime.combine(
+        last, datetime.time.max, tzinfo=timezone.get_current_timezone()
+    )
 
 
 class Appeal(models.Model):
@@ -646,6 +705,9 @@ class Certificate(models.Model):
         blank=True,
         related_name="certificates",
     )
+    # The manual's categories (codes) the level rested on: a re-study owed in
+    # one of them makes the certificate 待复训. Empty: it covers every category.
+    categories = models.JSONField(_("涵盖类别"), default=list, blank=True)
     superseded_at = models.DateTimeField(_("被取代时间"), null=True, blank=True)
     superseded_by = models.OneToOneField(
         "self",
@@ -782,3 +844,136 @@ class AttendanceSheet(models.Model):
 
     def __str__(self):
         return f"{self.filename}（{self.rows} 人次）"
+
+
+class Evidence(models.Model):
+    """What a worker has shown, as the apps above reported it: the facts beside
+    the points that tiers and the annual grade ask for (积分管理办法 §1, §5)."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category", _("学完类别")
+        HIGH_FREQUENCY = "high_freq", _("高频事项全部学完")
+        EXAM = "exam", _("年度考试成绩")
+        SCENARIO = "scenario", _("情景题成绩")
+        PROXY = "proxy", _("代办件数")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    # The category's code, the exam's year, the month of a 代办 count.
+    key = models.CharField(_("对象"), max_length=40, blank=True)
+    value = models.DecimalField(
+        _("数值"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    detail = models.JSONField(default=list, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("积分佐证")
+        verbose_name_plural = _("积分佐证")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "key"], name="one_evidence_per_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.get_kind_display()} {self.key}"
+
+
+class RestudyDue(models.Model):
+    """A re-study a worker owes, as the manual reported it: what makes their
+    certificates for that category 待复训, and 暂停 once it is overdue."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    task_id = models.PositiveBigIntegerField(unique=True)
+    item_title = models.CharField(_("事项"), max_length=255)
+    category_code = models.CharField(_("类别"), max_length=20)
+    assigned_at = models.DateTimeField(_("布置时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待复学")
+        verbose_name_plural = _("待复学")
+        indexes = [models.Index(fields=["user", "finished_at"])]
+
+    def __str__(self):
+        return f"{self.user_id} {self.item_title}"
+
+
+class HeldAward(models.Model):
+    """An award the anomaly check held back (too many hand-ins in an hour, or
+    far faster than others): a manager releases it to the ledger or drops it."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("待核查")
+        RELEASED = "released", _("已放行入账")
+        DROPPED = "dropped", _("不予记分")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("员工"),
+    )
+    rule_code = models.CharField(_("规则代码"), max_length=30)
+    source_type = models.CharField(max_length=40)
+    source_id = models.CharField(max_length=40)
+    occurred_at = models.DateTimeField(_("发生时间"))
+    reason = models.CharField(_("事由"), max_length=200)
+    why_held = models.CharField(_("暂扣原因"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.HELD
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("核查人"),
+    )
+    decided_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("暂扣积分")
+        verbose_name_plural = _("暂扣积分")
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "rule_code", "source_type", "source_id"],
+                name="one_hold_per_award",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("user")),
+                name="held_award_not_self_released",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.reason}（{self.get_status_display()}）"
+
+
+class WorkdayOverride(models.Model):
+    """A day the State Council's schedule makes a holiday or a make-up working
+    day, for years the bundled calendar does not know yet."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("上班"), help_text=_("调休上班勾选；放假不勾"))
+    note = models.CharField(_("说明"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
+        ordering = ["-day"]
+
+    panels = [FieldRowPanel(["day", "is_workday", "note"])]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {'上班' if self.is_workday else '放假'}"

@@ -1,4 +1,6 @@
-"""Ranking rules (pure): periods in Asia/Shanghai months, ties share a rank."""
+"""Ranking rules (pure): periods in Asia/Shanghai months; among people, equal
+points rank by who reached them first (积分管理办法 §4); teams with equal
+averages share a rank."""
 
 import datetime
 from dataclasses import dataclass
@@ -79,3 +81,13 @@ def competition_ranks(scores: list[Score]) -> list[tuple[int, Score]]:
             rank, previous = position, score.points
         ranked.append((rank, score))
     return ranked
+
+
+def ordinal_ranks(scores: list[Score]) -> list[tuple[int, Score]]:
+    """1, 2, 3, 4: equal points rank by who reached them first (the earlier
+    reached_at ranks higher; nobody reached 0 points), then by account."""
+    far_future = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    ordered = sorted(
+        scores, key=lambda s: (-s.points, s.reached_at or far_future, s.user_id)
+    )
+    return list(enumerate(ordered, start=1))

@@ -7,16 +7,21 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from learning.models import OrgUnit
+from points import rules
 from points.models import (
     Adjustment,
     Balance,
+    Evidence,
     LedgerEntry,
     Level,
     MonthTotal,
     PeriodFreeze,
+    WorkdayOverride,
 )
-from points.ranking import Period, Score, competition_ranks
+from points.ranking import Period, Score, competition_ranks, ordinal_ranks
 from points.services import rulebook_in_force
+from points.services.certificates import tier_evidence
+from points.workdays import overrides_from
 
 
 @dataclass
@@ -33,6 +38,9 @@ class Overview:
     window_years: int = 1
     window_hours: float = 0.0
     adjustments: list = None
+    next_level_short: list = None  # what the next level still asks for
+    grade: str = ""  # 优秀 / 达标 / 合格 / 不合格 (积分管理办法 §1)
+    grade_missing: list = None  # what 合格 still needs
 
     @property
     def target_percent(self) -> int:
@@ -47,6 +55,24 @@ class Overview:
         )
 
 
+def year_exam_percent(*, user, year: int):
+    """The best annual-exam score of the year, or None."""
+    row = Evidence.objects.filter(
+        user=user, kind=Evidence.Kind.EXAM, key=str(year)
+    ).first()
+    return row.value if row else None
+
+
+def offline_hours(*, user, year: int):
+    """学时 of offline training (signed in and out) booked in the year."""
+    from decimal import Decimal
+
+    total = LedgerEntry.objects.filter(
+        user=user, year=year, rule_code="TRAIN_ATTEND"
+    ).aggregate(h=Sum("hours"))["h"]
+    return total or Decimal(0)
+
+
 # Ledger lines per page of 我的积分: a year of daily study runs to hundreds.
 LEDGER_LINES_PER_PAGE = 50
 
@@ -58,10 +84,19 @@ def points_overview(*, user, year: int | None = None, page=1) -> Overview:
     year = year or today.year
     version = rulebook_in_force(min(today, today.replace(year=year, month=12, day=31)))
     balance = Balance.objects.filter(user=user, year=year).first()
-    lifetime = Balance.objects.filter(user=user).aggregate(s=Sum("points"))["s"] or 0
+    evidence, _covered = tier_evidence(user, today=today)
+    lifetime = evidence.points
     levels = list(version.levels.filter(needs_signoff=False).order_by("threshold"))
-    reached = [lv for lv in levels if lifetime >= lv.threshold]
-    upcoming = [lv for lv in levels if lifetime < lv.threshold]
+    short = {lv.pk: rules.tier_shortfalls(lv, evidence) for lv in levels}
+    reached = [lv for lv in levels if not short[lv.pk]]
+    upcoming = [lv for lv in levels if short[lv.pk]]
+    points = balance.points if balance else 0
+    grade, grade_missing = rules.annual_grade(
+        points=points,
+        exam_percent=year_exam_percent(user=user, year=year),
+        offline_hours=offline_hours(user=user, year=year),
+        version=version,
+    )
     entries = Paginator(
         LedgerEntry.objects.filter(user=user, year=year)
         .select_related("rule__version")
@@ -87,8 +122,9 @@ def points_overview(*, user, year: int | None = None, page=1) -> Overview:
         .order_by("-decided_at")
     )
     now = timezone.now()
+    overrides = overrides_from(WorkdayOverride.objects.all()) if adjustments else {}
     for adjustment in adjustments:
-        adjustment.deadline = adjustment.appeal_deadline()
+        adjustment.deadline = adjustment.appeal_deadline(overrides)
         adjustment.can_appeal = (
             adjustment.deadline is not None
             and now <= adjustment.deadline
@@ -99,12 +135,15 @@ def points_overview(*, user, year: int | None = None, page=1) -> Overview:
         window_hours=float(window_hours),
         adjustments=adjustments,
         year=year,
-        points=balance.points if balance else 0,
+        points=points,
         hours=float(balance.hours) if balance else 0.0,
         target=version.annual_target,
         lifetime=lifetime,
         level=reached[-1] if reached else None,
         next_level=upcoming[0] if upcoming else None,
+        next_level_short=short[upcoming[0].pk] if upcoming else [],
+        grade=grade,
+        grade_missing=grade_missing,
         entries=entries,
         years=years,
     )
@@ -236,9 +275,7 @@ def period_members(
 
 def rank_members(members: list[Member]) -> list[RankRow]:
     by_id = {m.user_id: m for m in members}
-    ranked = competition_ranks(
-        [Score(m.user_id, m.points, m.reached_at) for m in members]
-    )
+    ranked = ordinal_ranks([Score(m.user_id, m.points, m.reached_at) for m in members])
     return [RankRow(rank, by_id[s.user_id]) for rank, s in ranked]
 
 
@@ -377,18 +414,33 @@ class CertificateView:
         return STATUS_LABELS[self.status]
 
 
+def _restudies_owed(certificate, *, today) -> tuple[bool, bool]:
+    """(open, overdue): re-studies the holder owes in the certificate's
+    categories (all of them when it names none)."""
+    from points.models import RestudyDue
+
+    if certificate.kind != "level":
+        return False, False
+    owed = RestudyDue.objects.filter(
+        user_id=certificate.user_id, finished_at__isnull=True
+    )
+    if certificate.categories:
+        owed = owed.filter(category_code__in=certificate.categories)
+    first = owed.order_by("assigned_at").values_list("assigned_at", flat=True).first()
+    if first is None:
+        return False, False
+    grace = rulebook_in_force(today).restudy_grace_days
+    overdue = timezone.localtime(first).date() + datetime.timedelta(days=grace) < today
+    return True, overdue
+
+
 def certificate_state(certificate, *, today=None) -> CertificateView:
-    """What the verify page says: revoked, replaced, expired, owed re-study, valid."""
-    from manuals.models import RestudyTask
+    """What the verify page says: revoked, replaced, expired, suspended for an
+    overdue re-study, owed re-study, valid."""
     from points.certificates import certificate_status
 
     today = today or timezone.localdate()
-    restudy = (
-        certificate.kind == "level"
-        and RestudyTask.objects.filter(
-            user_id=certificate.user_id, completed_at__isnull=True
-        ).exists()
-    )
+    restudy_open, restudy_overdue = _restudies_owed(certificate, today=today)
     return CertificateView(
         certificate,
         certificate_status(
@@ -396,7 +448,8 @@ def certificate_state(certificate, *, today=None) -> CertificateView:
             superseded=certificate.superseded_at is not None,
             valid_until=certificate.valid_until,
             today=today,
-            restudy_open=restudy,
+            restudy_open=restudy_open,
+            restudy_overdue=restudy_overdue,
         ),
     )
 
@@ -421,33 +474,32 @@ class Transcript:
     printed_at: datetime.datetime
 
 
-def transcript_of(*, user) -> Transcript:
-    """学习档案: what a worker studied and passed, and points and 学时 by year."""
-    from django.db.models import Count, Max
+# The apps above points add their part of the 学习档案: fn(user) -> list of rows.
+HOOK_TRANSCRIPT_STUDIED = "points_transcript_studied"
+HOOK_TRANSCRIPT_PASSED = "points_transcript_passed"
 
-    from manuals.models import StudyRecord
+
+def _rows_from(hook_name: str, user) -> list:
+    from wagtail import hooks
+
+    rows = []
+    for hook in hooks.get_hooks(hook_name):
+        rows.extend(hook(user))
+    return rows
+
+
+def transcript_of(*, user) -> Transcript:
+    """学习档案: points and 学时 by year, certificates, and what the manual and
+    the quizzes report the worker studied and passed."""
     from points.certificates import DEFAULT_ISSUER
     from points.models import CertificateTemplate
-    from quizzes.models import Attempt
 
-    studied = list(
-        StudyRecord.objects.filter(user=user)
-        .values("page__title", "page__item_code")
-        .annotate(last=Max("studied_at"), times=Count("pk"))
-        .order_by("page__item_code")
-    )
-    passed = list(
-        Attempt.objects.filter(user=user, passed=True)
-        .values("quiz__title")
-        .annotate(best=Max("percent"), last=Max("submitted_at"))
-        .order_by("quiz__title")
-    )
     template = CertificateTemplate.objects.filter(kind="hours").first()
     return Transcript(
         user=user,
         years=list(Balance.objects.filter(user=user).order_by("-year")),
-        studied=studied,
-        passed=passed,
+        studied=_rows_from(HOOK_TRANSCRIPT_STUDIED, user),
+        passed=_rows_from(HOOK_TRANSCRIPT_PASSED, user),
         certificates=[
             v for v in certificates_of(user=user) if v.status != "superseded"
         ],

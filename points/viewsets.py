@@ -34,6 +34,7 @@ from points.forms import (
     CertificateTemplateForm,
     DecisionForm,
     NewVersionForm,
+    ProxyCasesForm,
     RevokeForm,
     RulebookVersionForm,
 )
@@ -42,14 +43,18 @@ from points.models import (
     Certificate,
     CertificateBatch,
     CertificateTemplate,
+    Evidence,
+    HeldAward,
     LedgerEntry,
     OfflineTraining,
     Rule,
     RulebookVersion,
+    WorkdayOverride,
 )
 from points.services import (
     AttendanceRejected,
     PointsActionRefused,
+    above,
     adjustment_decide,
     adjustment_propose,
     appeal_decide,
@@ -62,6 +67,8 @@ from points.services import (
     certificate_pdf_for,
     certificate_reissue,
     certificate_revoke,
+    held_award_decide,
+    proxy_cases_record,
     rulebook_version_draft,
 )
 
@@ -212,7 +219,9 @@ class AdjustmentInspectView(generic.InspectView):
             can_decide_appeal=may_decide
             and appeal is not None
             and appeal.status == appeal.Status.PENDING
-            and user.pk not in (a.proposed_by_id, a.user_id),
+            and user.pk not in (a.proposed_by_id, a.user_id, a.decided_by_id)
+            and above(user, a.decided_by.org_unit if a.decided_by else None),
+            appeal_deadline=a.appeal_deadline(),
             decision_form=DecisionForm(),
             appeal_form=AppealDecisionForm(),
         )
@@ -542,6 +551,9 @@ class RulebookViewSet(ScopedViewSetMixin, ModelViewSet):
             FieldRowPanel(["name", "effective_from"]),
             FieldRowPanel(["annual_target", "pass_points", "required_offline_hours"]),
             FieldRowPanel(["hour_minutes", "appeal_days", "hours_window_years"]),
+            FieldRowPanel(
+                ["excellent_points", "excellent_exam_percent", "restudy_grace_days"]
+            ),
             InlinePanel("rules", heading=_("积分规则"), label=_("规则")),
             InlinePanel("levels", heading=_("等级"), label=_("等级")),
         ],
@@ -614,6 +626,150 @@ class RulebookViewSet(ScopedViewSetMixin, ModelViewSet):
         )
 
 
+# ------------------------------------------------------- held awards (§7)
+
+
+class HeldAwardIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("user", "decided_by")
+
+
+class HeldAwardInspectView(generic.InspectView):
+    template_name = "points/admin/held_award_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        held, user = self.object, self.request.user
+        context.update(
+            held=held,
+            can_decide=user.has_perm("points.decide_adjustment")
+            and held.status == HeldAward.Status.HELD
+            and user.pk != held.user_id,
+        )
+        return context
+
+
+class HeldAwardViewSet(ScopedViewSetMixin, ModelViewSet):
+    """暂扣积分: awards the anomaly check held back, for a manager to release
+    to the ledger or drop; never edited."""
+
+    model = HeldAward
+    icon = "warning"
+    menu_label = _("暂扣积分")
+    url_prefix = "held-awards"
+    name = "held_awards"
+    index_view_class = HeldAwardIndexView
+    inspect_view_class = HeldAwardInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = ["reason"]  # never shown: the permission policy only allows viewing
+    list_filter = ["status"]
+    search_fields = ["user__name", "user__username", "reason"]
+    search_backend_name = None
+    list_display = [
+        Column("user", label=_("员工")),
+        "reason",
+        "why_held",
+        "status",
+        LocalDateColumn("occurred_at", label=_("发生时间")),
+    ]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/decide/", self.decide_view, name="decide"),
+        ]
+
+    def decide_view(self, request, pk):
+        if request.method != "POST":
+            return redirect("held_awards:inspect", pk)
+        held = _in_scope(request, HeldAward, pk)
+        release = request.POST.get("action") == "release"
+        try:
+            held_award_decide(held=held, actor=request.user, release=release)
+        except PointsActionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("已放行入账。") if release else _("已确认不予记分。")
+            )
+        return redirect("held_awards:inspect", pk)
+
+
+# ------------------------------------------------------ 代办 counts (§5 代办员)
+
+
+class ProxyCountIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .filter(kind=Evidence.Kind.PROXY)
+            .select_related("user__org_unit")
+        )
+
+
+class ProxyCountCreateView(generic.CreateView):
+    def get_form(self, form_class=None):
+        return ProxyCasesForm(self.request.POST or None, for_user=self.request.user)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            proxy_cases_record(
+                actor=self.request.user,
+                user=data["user"],
+                month=data["month"],
+                cases=data["cases"],
+            )
+        except PointsActionRefused as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("已登记代办件数。"))
+        return redirect("proxy_counts:index")
+
+
+class ProxyCountViewSet(ScopedViewSetMixin, ModelViewSet):
+    """代办登记: how many applications each worker handled for residents in a
+    month, as their manager attests (the 代办员 check of 全能社工)."""
+
+    model = Evidence
+    icon = "clipboard-list"
+    menu_label = _("代办登记")
+    url_prefix = "proxy-counts"
+    name = "proxy_counts"
+    index_view_class = ProxyCountIndexView
+    add_view_class = ProxyCountCreateView
+    inspect_view_enabled = False
+    copy_view_enabled = False
+    form_fields = ["key"]
+    search_fields = ["user__name", "user__username"]
+    search_backend_name = None
+    ordering = ["-key", "user__username"]
+    list_display = [
+        Column("user", label=_("员工")),
+        Column("key", label=_("月份")),
+        Column("value", label=_("代办件数")),
+        LocalDateColumn("at", label=_("登记时间")),
+    ]
+
+
+class WorkdayOverrideViewSet(ModelViewSet):
+    """节假日调整: the State Council's holidays and make-up working days for
+    years the bundled calendar does not know yet (appeal deadlines)."""
+
+    model = WorkdayOverride
+    icon = "date"
+    menu_label = _("节假日调整")
+    url_prefix = "workdays"
+    name = "workdays"
+    form_fields = ["day", "is_workday", "note"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_display = ["day", "is_workday", "note"]
+    ordering = ["-day"]
+
+
 class PointsGroup(ViewSetGroup):
     menu_label = _("积分管理")
     menu_icon = "pick"
@@ -621,8 +777,11 @@ class PointsGroup(ViewSetGroup):
     items = (
         LedgerViewSet,
         AdjustmentViewSet,
+        HeldAwardViewSet,
+        ProxyCountViewSet,
         OfflineTrainingViewSet,
         RulebookViewSet,
+        WorkdayOverrideViewSet,
     )
 
 

@@ -15,9 +15,12 @@ from points.models import (
     Certificate,
     CertificateBatch,
     CertificateTemplate,
+    Evidence,
+    HeldAward,
     LedgerEntry,
     OfflineTraining,
     RulebookVersion,
+    WorkdayOverride,
 )
 from points.viewsets import CertificatesGroup, PointsGroup
 
@@ -34,6 +37,63 @@ register_permission_policy(
         Adjustment,
         {"view": "points.view_adjustment", "add": "points.add_adjustment"},
         person="user",
+    ),
+    exact_class=True,
+)
+register_permission_policy(
+    HeldAward,
+    ScopedPermissionPolicy(HeldAward, {"view": "points.view_heldaward"}, person="user"),
+    exact_class=True,
+)
+
+
+class ProxyCountPolicy(ScopedPermissionPolicy):
+    """代办登记 shows the 代办 counts only, of the actor's own staff."""
+
+    def instances_user_has_permission_for(self, user, action):
+        found = super().instances_user_has_permission_for(user, action)
+        return found.filter(kind=Evidence.Kind.PROXY)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return (
+            instance.kind == Evidence.Kind.PROXY
+            and super().user_has_permission_for_instance(user, action, instance)
+        )
+
+
+register_permission_policy(
+    Evidence,
+    ProxyCountPolicy(
+        Evidence,
+        {"view": "points.view_evidence", "add": "points.add_evidence"},
+        person="user",
+    ),
+    exact_class=True,
+)
+
+
+class WorkdayPolicy(ActionPermissionPolicy):
+    """Any manager reads the holiday table; the rulebook's editors (street or
+    district managers) keep it."""
+
+    def user_has_permission(self, user, action):
+        from points.services import may_edit_rulebooks
+
+        if not super().user_has_permission(user, action):
+            return False
+        return action == "view" or user.is_superuser or may_edit_rulebooks(user)
+
+
+register_permission_policy(
+    WorkdayOverride,
+    WorkdayPolicy(
+        WorkdayOverride,
+        {
+            "view": "points.view_workdayoverride",
+            "add": "points.add_workdayoverride",
+            "change": "points.change_workdayoverride",
+            "delete": "points.delete_workdayoverride",
+        },
     ),
     exact_class=True,
 )
@@ -158,5 +218,7 @@ def register_points_log_actions(actions):
         ("points.certificate.issue", _("颁发证书")),
         ("points.certificate.reissue", _("补发证书（取代原证书）")),
         ("points.certificate.revoke", _("撤销证书")),
+        ("points.held.release", _("核查暂扣积分：放行入账")),
+        ("points.held.drop", _("核查暂扣积分：不予记分")),
     ]:
         actions.register_action(action, label, label)

@@ -1,5 +1,6 @@
 import datetime
 import random
+import statistics
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,15 +17,29 @@ from learning.tables import (
     decode_text,
     read_table,
 )
+from manuals.models import CategoryPage, ServiceItemPage, StudyRecord
+from manuals.services import restudy_quiz_passed
+from points.awards import ANOMALY_MIN_PEERS
+from points.events import (
+    AttemptGraded,
+    CategoryCompleted,
+    HighFrequencyCompleted,
+    QuizKind,
+)
+from points.services import points_record
 from quizzes import bank, grading
 from quizzes.bank import ItemInfo
 from quizzes.draw import Candidate, DrawRule, NotEnoughQuestions, draw
 from quizzes.models import (
+    AnnualExamPage,
     Attempt,
     AttemptQuestion,
+    CategoryQuizPage,
     ExtraAttemptGrant,
+    PracticeQuizPage,
     Question,
     QuestionStatus,
+    QuestionType,
     QuestionVersion,
     QuizPage,
     WrongBookEntry,
@@ -433,61 +448,206 @@ def attempt_submit(
     return attempt
 
 
-# An attempt started this soon after the previous one on the same quiz earns nothing.
-REPEAT_WINDOW = datetime.timedelta(minutes=30)
+# How many of the latest hand-ins on a quiz the median time is taken over.
+MEDIAN_SAMPLE = 200
 
 
 @transaction.atomic
 def attempt_awards_post(*, attempt_id: int) -> None:
-    """Post what a passed attempt earns, dated when it was handed in. Safe to
-    run twice (a retried task): the ledger keeps one line per rule and quiz."""
-    attempt = Attempt.objects.select_related("quiz").filter(pk=attempt_id).first()
-    if attempt is None or not attempt.passed:
+    """Report a graded attempt to points, dated when it was handed in; points
+    decides what it earns. Safe to run twice (a retried task): the ledger keeps
+    one line per rule and quiz."""
+    attempt = Attempt.objects.select_related("quiz", "user").filter(pk=attempt_id)
+    attempt = attempt.first()
+    if attempt is None or attempt.status != Attempt.Status.SUBMITTED:
         return
-    _award_pass(attempt=attempt, quiz=attempt.quiz.specific, now=attempt.submitted_at)
+    quiz = attempt.quiz.specific
+    points_record(attempt_graded_event(attempt=attempt, quiz=quiz))
+    if not attempt.passed:
+        return
+    if isinstance(quiz, PracticeQuizPage):
+        item = quiz.get_parent().specific
+        if isinstance(item, ServiceItemPage):
+            restudy_quiz_passed(user=attempt.user, item=item, at=attempt.submitted_at)
+            completions_check(user=attempt.user, item=item, at=attempt.submitted_at)
+    elif isinstance(quiz, CategoryQuizPage):
+        category = quiz.get_parent().specific
+        if isinstance(category, CategoryPage):
+            category_completion_check(
+                user=attempt.user, category=category, at=attempt.submitted_at
+            )
 
 
-def _award_pass(*, attempt: Attempt, quiz: QuizPage, now) -> None:
-    """Passing earns points once per rule and quiz; retries post nothing new."""
-    from points.services import points_award
-    from quizzes.models import AnnualExamPage
+def _kind(quiz: QuizPage) -> str:
+    if isinstance(quiz, AnnualExamPage):
+        return QuizKind.EXAM
+    if isinstance(quiz, CategoryQuizPage):
+        return QuizKind.CATEGORY
+    return QuizKind.PRACTICE
 
-    earlier = (
-        Attempt.objects.filter(user=attempt.user, quiz=attempt.quiz)
+
+def _median_seconds(attempt: Attempt) -> float | None:
+    """How long others took on the same quiz (hand-ins, not timeouts), or None
+    while too few have taken it to say."""
+    others = list(
+        Attempt.objects.filter(
+            quiz_id=attempt.quiz_id,
+            status=Attempt.Status.SUBMITTED,
+            auto_submitted=False,
+        )
+        .exclude(user_id=attempt.user_id)
+        .order_by("-submitted_at")
+        .values_list("started_at", "submitted_at")[:MEDIAN_SAMPLE]
+    )
+    if len(others) < ANOMALY_MIN_PEERS:
+        return None
+    return statistics.median((end - start).total_seconds() for start, end in others)
+
+
+def _scenario_percent(attempt: Attempt) -> float | None:
+    rows = [
+        (row.points, row.credit or 0.0)
+        for row in attempt.questions.select_related("version__question")
+        if row.version.question.qtype == QuestionType.SCENARIO
+    ]
+    possible = sum(points for points, _credit in rows)
+    if not possible:
+        return None
+    return 100.0 * sum(points * credit for points, credit in rows) / possible
+
+
+def attempt_graded_event(*, attempt: Attempt, quiz: QuizPage) -> AttemptGraded:
+    """The attempt as points hears of it, with the history its rules ask about."""
+    mine = Attempt.objects.filter(user_id=attempt.user_id, quiz_id=attempt.quiz_id)
+    previous = (
+        mine.filter(started_at__lt=attempt.started_at)
         .exclude(pk=attempt.pk)
-        .filter(started_at__lt=attempt.started_at)
         .order_by("-started_at")
+        .values_list("started_at", flat=True)
         .first()
     )
-    if earlier is not None and attempt.started_at - earlier.started_at < REPEAT_WINDOW:
-        return
-    passed_before = (
-        Attempt.objects.filter(user=attempt.user, quiz=attempt.quiz, passed=True)
-        .exclude(pk=attempt.pk)
-        .exists()
+    hour_ago = attempt.submitted_at - datetime.timedelta(hours=1)
+    kind = _kind(quiz)
+    return AttemptGraded(
+        user=attempt.user,
+        at=attempt.submitted_at,
+        attempt_id=attempt.pk,
+        quiz_id=attempt.quiz_id,
+        title=quiz.title,
+        kind=kind,
+        number=attempt.number,
+        percent=attempt.percent or 0.0,
+        passed=bool(attempt.passed),
+        perfect=attempt.perfect,
+        started_at=attempt.started_at,
+        scenario_percent=_scenario_percent(attempt) if kind == QuizKind.EXAM else None,
+        previous_started_at=previous,
+        passed_before=mine.filter(passed=True, number__lt=attempt.number).exists(),
+        submissions_last_hour=Attempt.objects.filter(
+            user_id=attempt.user_id,
+            status=Attempt.Status.SUBMITTED,
+            submitted_at__gt=hour_ago,
+            submitted_at__lte=attempt.submitted_at,
+        ).count(),
+        median_seconds=_median_seconds(attempt),
     )
-    if passed_before:
-        return
-    title = quiz.title
-    awards = []
-    if isinstance(quiz, AnnualExamPage):
-        awards.append(("EXAM_PASS", f"通过《{title}》"))
-        if attempt.percent >= 90:
-            awards.append(("EXAM_EXCELLENT", f"《{title}》成绩优秀"))
-    elif attempt.number == 1:
-        awards.append(("QUIZ_PASS_FIRST", f"首次通过《{title}》"))
-        if attempt.perfect:
-            awards.append(("QUIZ_PERFECT", f"《{title}》首次满分"))
-    else:
-        awards.append(("QUIZ_PASS_RETAKE", f"再次作答通过《{title}》"))
-    for rule_code, reason in awards:
-        points_award(
-            user=attempt.user,
-            rule_code=rule_code,
-            source=attempt.quiz,
-            occurred_at=now,
-            reason=reason,
+
+
+# ------------------------------------------------ completing a category, 高频事项
+
+
+def category_completion_check(*, user, category: CategoryPage, at) -> bool:
+    """Every live item of the category studied and its quiz passed (this year):
+    points hears CategoryCompleted. Returns whether it did."""
+    items = set(
+        ServiceItemPage.objects.child_of(category)
+        .live()
+        .filter(discontinued=False)
+        .values_list("pk", flat=True)
+    )
+    if not items:
+        return False
+    studied = StudyRecord.objects.filter(user=user, page_id__in=items)
+    if len(set(studied.values_list("page_id", flat=True))) < len(items):
+        return False
+    quizzes = CategoryQuizPage.objects.child_of(category).live().values("pk")
+    year = timezone.localtime(at).year
+    if quizzes.exists():
+        passed = Attempt.objects.filter(
+            user=user, quiz__in=quizzes, passed=True, submitted_at__year=year
         )
+        if not passed.exists():
+            return False
+    points_record(
+        CategoryCompleted(
+            user=user,
+            at=at,
+            category_id=category.pk,
+            category_code=category.code,
+            title=category.title,
+        )
+    )
+    return True
+
+
+def high_frequency_check(*, user, at) -> bool:
+    """Every live 高频事项 studied and its quiz passed: evidence for 初级."""
+    items = list(
+        ServiceItemPage.objects.live()
+        .filter(high_frequency=True, discontinued=False)
+        .only("pk", "path", "depth")
+    )
+    if not items:
+        return False
+    ids = {item.pk for item in items}
+    studied = set(
+        StudyRecord.objects.filter(user=user, page_id__in=ids).values_list(
+            "page_id", flat=True
+        )
+    )
+    if studied != ids:
+        return False
+    for item in items:
+        quizzes = PracticeQuizPage.objects.child_of(item).live().values("pk")
+        if (
+            quizzes.exists()
+            and not Attempt.objects.filter(
+                user=user, quiz__in=quizzes, passed=True
+            ).exists()
+        ):
+            return False
+    parents = {item.path[: -item.steplen] for item in items}
+    codes = sorted(
+        CategoryPage.objects.filter(path__in=parents).values_list("code", flat=True)
+    )
+    points_record(HighFrequencyCompleted(user=user, at=at, category_codes=tuple(codes)))
+    return True
+
+
+def completions_check(*, user, item: ServiceItemPage, at) -> None:
+    """After an item was studied or its quiz passed: a category or the 高频事项
+    may now be complete."""
+    category = item.get_parent().specific
+    if isinstance(category, CategoryPage):
+        category_completion_check(user=user, category=category, at=at)
+    if item.high_frequency:
+        high_frequency_check(user=user, at=at)
+
+
+def item_quiz_passed_since(*, user, item, since) -> bool:
+    """Has the worker passed a quiz on the item since the moment given?"""
+    quizzes = PracticeQuizPage.objects.child_of(item).values("pk")
+    return Attempt.objects.filter(
+        user=user, quiz__in=quizzes, passed=True, submitted_at__gte=since
+    ).exists()
+
+
+def records_under(pages) -> list[tuple[int, str]]:
+    """Questions and attempts on pages of the manual: kept for audit."""
+    return [
+        (Question.objects.filter(item__in=pages).count(), "道题目"),
+        (Attempt.objects.filter(quiz__in=pages).count(), "次测验作答"),
+    ]
 
 
 def wrong_book_update(*, user_id: int, rows: list[AttemptQuestion], now) -> None:

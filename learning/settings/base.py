@@ -194,6 +194,9 @@ CERTIFICATE_BATCH_CHUNK = 50
 CERTIFICATE_TASK_BACKEND = "default"
 # The task backend a passed quiz's points are posted on (quizzes.tasks).
 QUIZ_AWARD_TASK_BACKEND = "default"
+# The page model a 代办差错 names (points sits below the manual and does not
+# import it).
+POINTS_ITEM_PAGE_MODEL = "manuals.ServiceItemPage"
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

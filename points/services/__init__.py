@@ -6,4 +6,5 @@ from points.services.certificates import *  # noqa: F403
 from points.services.common import *  # noqa: F403
 from points.services.ledger import *  # noqa: F403
 from points.services.periods import *  # noqa: F403
+from points.services.record import *  # noqa: F403
 from points.services.rulebook import *  # noqa: F403

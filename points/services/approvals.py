@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from wagtail import hooks
 
 from points.services.common import (
     MSG_NO_PERMISSION,
@@ -36,7 +37,11 @@ MSG_APPEAL_TWICE = "这笔扣分已提出过申诉。"
 MSG_APPEAL_BY_PROPOSER = "申诉须由提出扣分者以外的管理者处理。"
 MSG_APPEAL_BY_WORKER = "不能处理自己的申诉。"
 MSG_APPEAL_DECIDED = "该申诉已处理。"
+MSG_APPEAL_BY_APPROVER = "申诉不能由批准这笔扣分的管理者处理。"
+MSG_APPEAL_NEXT_LEVEL = "申诉由上一级处理：须由%(unit)s的上级单位管理者裁决。"
 PROXY_ERROR_CODES = {"PROXY_ERROR", "PROXY_ERROR_LOSS"}
+# Run after a posted 代办差错 that names an item: fn(user=, page_id=, now=).
+HOOK_PROXY_ERROR_POSTED = "points_after_proxy_error_posted"
 
 
 @transaction.atomic
@@ -90,6 +95,18 @@ def adjustment_propose(
     return adjustment
 
 
+def above(actor, unit) -> bool:
+    """Is the actor a manager of a unit above the one given (the next level up
+    decides an appeal against that unit's decision)? A superuser stands above
+    the whole tree."""
+    if actor.is_superuser:
+        return True
+    mine = getattr(actor, "org_unit", None)
+    if mine is None or unit is None:
+        return False
+    return unit.path.startswith(mine.path) and len(mine.path) < len(unit.path)
+
+
 def _may_decide(actor, user) -> None:
     _require(actor.has_perm("points.decide_adjustment"), MSG_NO_PERMISSION)
     _require(_in_scope(actor, user), MSG_OUT_OF_SCOPE, name=user.name)
@@ -130,10 +147,10 @@ def adjustment_decide(*, adjustment, actor, approve: bool, note: str = ""):
             once_per_year=False,
         )
         adjustment.status = Adjustment.Status.POSTED
-        if rule.code in PROXY_ERROR_CODES and adjustment.item is not None:
-            from manuals.services import restudy_task_assign
-
-            restudy_task_assign(user=adjustment.user, page=adjustment.item, now=now)
+        if rule.code in PROXY_ERROR_CODES and adjustment.item_id is not None:
+            # The manual sends the worker back to the item (manuals/wagtail_hooks).
+            for hook in hooks.get_hooks(HOOK_PROXY_ERROR_POSTED):
+                hook(user=adjustment.user, page_id=adjustment.item_id, now=now)
     else:
         adjustment.status = Adjustment.Status.REJECTED
     adjustment.save()
@@ -181,13 +198,22 @@ def appeal_decide(*, appeal, actor, overturn: bool, note: str):
 
     appeal = (
         Appeal.objects.select_for_update(of=("self",))
-        .select_related("adjustment__user", "adjustment__entry")
+        .select_related(
+            "adjustment__user", "adjustment__entry", "adjustment__decided_by__org_unit"
+        )
         .get(pk=appeal.pk)
     )
     adjustment = appeal.adjustment
     _may_decide(actor, adjustment.user)
     _require(actor.pk != adjustment.proposed_by_id, MSG_APPEAL_BY_PROPOSER)
     _require(actor.pk != adjustment.user_id, MSG_APPEAL_BY_WORKER)
+    _require(actor.pk != adjustment.decided_by_id, MSG_APPEAL_BY_APPROVER)
+    unit = adjustment.decided_by.org_unit
+    _require(
+        above(actor, unit),
+        MSG_APPEAL_NEXT_LEVEL,
+        unit=unit.name if unit else "",
+    )
     _require(appeal.status == Appeal.Status.PENDING, MSG_APPEAL_DECIDED)
     appeal.decided_by = actor
     appeal.decided_at = timezone.now()

@@ -10,9 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from learning.tables import xlsx_bytes
+from points.events import TrainingAttended
 from points.models import LedgerEntry
 from points.services.common import MSG_NO_PERMISSION, _log, _noon, _require
-from points.services.ledger import closed_months, points_award
+from points.services.ledger import closed_months
+from points.services.record import points_record
 
 ATTENDANCE_COLUMNS = ["工号", "姓名", "培训名称", "日期", "学时"]
 ATTENDANCE_REQUIRED = ["工号", "培训名称", "日期", "学时"]
@@ -301,15 +303,15 @@ def attendance_import(
                     name=title, held_on=day, defaults={"imported_by": actor}
                 )
                 trainings[(title, day)] = training
-            points_award(
-                user=user,
-                rule_code="TRAIN_ATTEND",
-                source=training,
-                occurred_at=_noon(day),
-                quantity=hours,
-                reason=f"参加线下培训《{title}》{_hours_text(hours)} 学时",
-                author=actor,
-                once_per_year=False,
+            points_record(
+                TrainingAttended(
+                    user=user,
+                    at=_noon(day),
+                    training_id=training.pk,
+                    title=title,
+                    hours=hours,
+                    author=actor,
+                )
             )
             if progress is not None:
                 progress(done)

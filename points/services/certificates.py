@@ -18,12 +18,15 @@ from django.utils import timezone
 
 from learning.tables import xlsx_bytes
 from points import certificates as paper
+from points import rules
 from points.models import (
     Balance,
     Certificate,
     CertificateBatch,
     CertificateKind,
     CertificateTemplate,
+    Evidence,
+    LedgerEntry,
     Level,
 )
 from points.services.common import (
@@ -37,9 +40,7 @@ from points.services.common import (
 )
 from points.services.ledger import rulebook_in_force, version_in_force_subquery
 
-MSG_LEVEL_NOT_REACHED = (
-    "%(name)s 累计积分 %(points)s 分，未达到%(level)s（%(threshold)s 分）。"
-)
+MSG_LEVEL_NOT_REACHED = "%(name)s 未达到%(level)s：%(short)s。"
 MSG_NEEDS_SIGNOFF = "%(level)s须由有颁发权限的管理者认定。"
 MSG_NO_LEVEL = "%(name)s 尚未达到任何等级。"
 MSG_NO_HOURS = "%(name)s %(year)s 年度没有学时记录。"
@@ -54,9 +55,67 @@ def lifetime_points(user) -> int:
     return Balance.objects.filter(user=user).aggregate(s=Sum("points"))["s"] or 0
 
 
-def _reached_without_signoff(levels, lifetime: int) -> list:
-    """The levels, lowest first, that points alone have earned."""
-    return [lv for lv in levels if lv.threshold <= lifetime and not lv.needs_signoff]
+def _kept(entries):
+    """Ledger lines that still stand: not themselves reversed."""
+    return entries.filter(reversed_by__isnull=True, reverses__isnull=True)
+
+
+def tier_evidence(user, *, today: datetime.date) -> tuple[rules.TierEvidence, list]:
+    """What the worker has shown (§5), and the category codes it rests on."""
+    years = [str(today.year), str(today.year - 1)]
+    evidence = {
+        (e.kind, e.key): e
+        for e in Evidence.objects.filter(user=user).exclude(
+            kind=Evidence.Kind.PROXY, key__lt=f"{today.year - 1:04d}-{today.month:02d}"
+        )
+    }
+
+    def best(kind):
+        scores = [evidence[(kind, y)].value for y in years if (kind, y) in evidence]
+        return max(scores) if scores else None
+
+    categories = sorted(k for kind, k in evidence if kind == Evidence.Kind.CATEGORY)
+    high = evidence.get((Evidence.Kind.HIGH_FREQUENCY, ""))
+    since = today - datetime.timedelta(days=365)
+    year_ago = f"{since.year:04d}-{since.month:02d}"
+    ledger = LedgerEntry.objects.filter(user=user)
+    write_ups = _kept(ledger.filter(rule_code="CASE_APPROVED", points__gt=0)).count()
+    taught = ledger.filter(rule_code="TRAIN_TEACH").aggregate(h=Sum("hours"))["h"]
+    errors = _kept(
+        ledger.filter(
+            rule_code__in=("PROXY_ERROR", "PROXY_ERROR_LOSS"),
+            nominal_points__lt=0,
+            occurred_at__date__gte=since,
+        )
+    ).count()
+    found = rules.TierEvidence(
+        points=lifetime_points(user),
+        exam_percent=best(Evidence.Kind.EXAM),
+        high_frequency_done=high is not None,
+        categories_done=len(categories),
+        write_ups=write_ups,
+        taught_hours=taught or Decimal(0),
+        scenario_percent=best(Evidence.Kind.SCENARIO),
+        proxy_cases=int(
+            sum(
+                e.value or 0
+                for (kind, key), e in evidence.items()
+                if kind == Evidence.Kind.PROXY and key > year_ago
+            )
+        ),
+        proxy_errors=errors,
+    )
+    covered = sorted(set(categories) | set(high.detail if high else []))
+    return found, covered
+
+
+def _reached_without_signoff(levels, evidence: rules.TierEvidence) -> list:
+    """The levels, lowest first, that the worker has earned without a sign-off."""
+    return [
+        lv
+        for lv in levels
+        if not lv.needs_signoff and not rules.tier_shortfalls(lv, evidence)
+    ]
 
 
 def _template(kind: str) -> CertificateTemplate:
@@ -132,20 +191,21 @@ def certificate_issue_level(
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     user = _lock(user)
-    lifetime = lifetime_points(user)
+    evidence, covered = tier_evidence(user, today=today)
+    lifetime = evidence.points
     levels = list(rulebook_in_force(today).levels.order_by("threshold"))
     if level is None:
-        reached = _reached_without_signoff(levels, lifetime)
+        reached = _reached_without_signoff(levels, evidence)
         _require(bool(reached), MSG_NO_LEVEL, name=user.name)
         level = reached[-1]
     else:
+        short = rules.tier_shortfalls(level, evidence)
         _require(
-            lifetime >= level.threshold,
+            not short,
             MSG_LEVEL_NOT_REACHED,
             name=user.name,
-            points=lifetime,
             level=level.name,
-            threshold=level.threshold,
+            short="；".join(short),
         )
         if level.needs_signoff:
             _require(
@@ -174,6 +234,7 @@ def certificate_issue_level(
         points=lifetime,
         hours=None,
     )
+    certificate.categories = covered
     _replace(replaced, certificate, now)
     _log(certificate, "points.certificate.issue", actor)
     return certificate, True
@@ -299,11 +360,21 @@ def certificate_pdf_for(
 def levels_reached_issue(*, user, now=None) -> Certificate | None:
     """Called after an award: issue the level certificate the worker just reached."""
     today = timezone.localtime(now or timezone.now()).date()
-    levels = Level.objects.filter(version=version_in_force_subquery(today))
-    reached = _reached_without_signoff(
-        levels.order_by("threshold"), lifetime_points(user)
+    levels = list(
+        Level.objects.filter(
+            version=version_in_force_subquery(today), needs_signoff=False
+        ).order_by("threshold")
     )
-    if not reached or _live(user, CertificateKind.LEVEL, reached[-1].name).exists():
+    lifetime = lifetime_points(user)
+    by_points = [lv for lv in levels if lv.threshold <= lifetime]
+    if not by_points:
+        return None  # the cheap answer for most awards: not enough points yet
+    held = set(_live(user, CertificateKind.LEVEL).values_list("subject", flat=True))
+    if by_points[-1].name in held:
+        return None
+    evidence, _covered = tier_evidence(user, today=today)
+    reached = _reached_without_signoff(by_points, evidence)
+    if not reached or reached[-1].name in held:
         return None
     certificate, _created = certificate_issue_level(
         user=user, level=reached[-1], now=now

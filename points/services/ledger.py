@@ -201,6 +201,7 @@ def points_award(
         reverses__isnull=True,
     ).first()
     if existing is not None:
+        existing.just_posted = False
         return existing
 
     quantity = Decimal(str(quantity))
@@ -246,6 +247,7 @@ def points_award(
     # Field checks only: the database holds the one-award and non-zero constraints.
     entry.clean_fields(exclude=["rule", "user", "author", "reverses"])
     entry.save()
+    entry.just_posted = True
     _apply(entry, balance)
     if entry.points > 0:
         from points.services.certificates import levels_reached_issue

@@ -55,6 +55,30 @@ def _require_editor(actor, version=None):
         )
 
 
+# What a new version copies from the one it is based on, besides the rules.
+VERSION_SETTINGS = (
+    "annual_target",
+    "pass_points",
+    "required_offline_hours",
+    "hour_minutes",
+    "appeal_days",
+    "hours_window_years",
+    "excellent_points",
+    "excellent_exam_percent",
+    "restudy_grace_days",
+)
+LEVEL_FIELDS = (
+    "name",
+    "threshold",
+    "needs_signoff",
+    "min_exam_percent",
+    "high_frequency_done",
+    "min_categories_done",
+    "min_write_ups",
+    "role_checks",
+)
+
+
 @transaction.atomic
 def rulebook_version_draft(*, based_on, name: str, effective_from, actor):
     """A new rulebook version, copied from an existing one, to edit before it starts.
@@ -65,12 +89,7 @@ def rulebook_version_draft(*, based_on, name: str, effective_from, actor):
     version = RulebookVersion(
         name=name,
         effective_from=effective_from,
-        annual_target=based_on.annual_target,
-        pass_points=based_on.pass_points,
-        required_offline_hours=based_on.required_offline_hours,
-        hour_minutes=based_on.hour_minutes,
-        appeal_days=based_on.appeal_days,
-        hours_window_years=based_on.hours_window_years,
+        **{f: getattr(based_on, f) for f in VERSION_SETTINGS},
         owner_unit=actor.org_unit,
         drafted_by=actor,
         edited_by=actor,
@@ -85,10 +104,7 @@ def rulebook_version_draft(*, based_on, name: str, effective_from, actor):
     )
     version.levels.model.objects.bulk_create(
         version.levels.model(
-            version=version,
-            name=lv.name,
-            threshold=lv.threshold,
-            needs_signoff=lv.needs_signoff,
+            version=version, **{f: getattr(lv, f) for f in LEVEL_FIELDS}
         )
         for lv in based_on.levels.all()
     )

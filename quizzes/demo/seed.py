@@ -230,27 +230,30 @@ def seed_quizzes(*, units, people, rng: random.Random, stdout, now=None) -> None
         root,
         QuizIndexPage(title="测验中心", slug="ceyan", intro="分类测验与年度考试。"),
     )
-    year = now.year
     if not AnnualExamPage.objects.exists():
-        exam = AnnualExamPage(
-            title=f"{year}年度全能社工考试",
-            slug=f"kaoshi-{year}",
-            intro="每个类别抽 3 题，共 21 题，60 分钟，60 分及格，只有一次机会。",
-            opens_at=datetime.datetime(year, 11, 1, 8, 0, tzinfo=SHANGHAI),
-            closes_at=datetime.datetime(year, 12, 31, 23, 59, tzinfo=SHANGHAI),
-        )
-        exam.draw_rules = [
-            DrawRuleRow(category=category, count=3)
-            for category in CategoryPage.objects.order_by("path")
-        ]
-        _publish(index, exam)
+        # Last year's exam (closed) and this year's, open in November and December.
+        for year in (now.year - 1, now.year):
+            exam = AnnualExamPage(
+                title=f"{year}年度全能社工考试",
+                slug=f"kaoshi-{year}",
+                intro="每个类别抽 3 题，共 21 题，60 分钟，60 分及格，只有一次机会。",
+                opens_at=datetime.datetime(year, 11, 1, 8, 0, tzinfo=SHANGHAI),
+                closes_at=datetime.datetime(year, 12, 31, 23, 59, tzinfo=SHANGHAI),
+            )
+            exam.draw_rules = [
+                DrawRuleRow(category=category, count=3)
+                for category in CategoryPage.objects.order_by("path")
+            ]
+            _publish(index, exam)
 
     if not Attempt.objects.exists():
+        _model_workers(_one_per_centre(people["workers"]), now)
         _simulate_attempts(people["workers"], rng, now)
     stdout.write(
         f"  题库：{Question.objects.count()} 题；测验 "
         f"{PracticeQuizPage.objects.count()} 个随学随练、"
-        f"{CategoryQuizPage.objects.count()} 个分类测验、1 场年度考试；"
+        f"{CategoryQuizPage.objects.count()} 个分类测验、"
+        f"{AnnualExamPage.objects.count()} 场年度考试；"
         f"作答 {Attempt.objects.count()} 次"
     )
 
@@ -307,11 +310,69 @@ def _sit(user, quiz, start, skill, rng) -> Attempt | None:
     )
 
 
+def _one_per_centre(workers) -> list:
+    """The first worker of each 片区 (by the demo's order): the demo's best, who
+    have studied every 高频事项, passed its quiz and last year's exam, so that
+    初级社工 certificates exist to show in every centre."""
+    chosen = {}
+    for worker in workers:
+        centre = worker.org_unit.path[: 3 * worker.org_unit.steplen]
+        chosen.setdefault(centre, worker)
+    return list(chosen.values())
+
+
+def _ace(user, quiz, start) -> Attempt | None:
+    """Sit a quiz and answer everything right, a question a minute."""
+    try:
+        attempt = attempt_start(user=user, quiz=quiz, now=start)
+    except QuizRefused:
+        return None
+    moment = start
+    for row in attempt.questions.select_related("version"):
+        moment += datetime.timedelta(minutes=1)
+        answer_save(
+            attempt=attempt,
+            position=row.position,
+            response=row.version.answer,
+            now=moment,
+        )
+    return attempt_submit(
+        attempt=attempt, now=moment + datetime.timedelta(seconds=30), award_now=True
+    )
+
+
+def _model_workers(workers, now) -> None:
+    from manuals.demo.seed import _read
+
+    frequent = list(
+        ServiceItemPage.objects.live()
+        .filter(high_frequency=True, discontinued=False)
+        .order_by("path")
+    )
+    practice = {q.item_id: q for q in PracticeQuizPage.objects.live()}
+    last_exam = (
+        AnnualExamPage.objects.live()
+        .filter(closes_at__lt=now)
+        .order_by("-closes_at")
+        .first()
+    )
+    for n, worker in enumerate(workers):
+        if last_exam is not None:
+            _ace(worker, last_exam, last_exam.opens_at + datetime.timedelta(days=9 + n))
+        for k, item in enumerate(frequent):
+            start = (now - datetime.timedelta(days=90 - 2 * k - n)).replace(
+                hour=10, minute=0, second=0, microsecond=0
+            )
+            _read(worker, item, start)
+            if item.pk in practice:
+                _ace(worker, practice[item.pk], start + datetime.timedelta(hours=2))
+
+
 def _simulate_attempts(workers, rng: random.Random, now) -> None:
     practice = {q.item_id: q for q in PracticeQuizPage.objects.live()}
     # Ordered queries only: --seed N must give the same demo on every database.
     categories = list(CategoryQuizPage.objects.live().order_by("path"))
-    exam = AnnualExamPage.objects.live().first()
+    exam = AnnualExamPage.objects.live().order_by("-opens_at").first()
     for worker in workers:
         skill = rng.uniform(0.5, 0.95)
         studied = list(

@@ -201,8 +201,8 @@ def test_an_appeal_after_the_window_is_refused(
     worker, community_manager, centre_manager
 ):
     deduction = _posted_deduction(worker, community_manager, centre_manager)
-    days = deduction.rule.version.appeal_days
-    late = deduction.decided_at + datetime.timedelta(days=days, minutes=1)
+    # The window is counted in working days and ends with the last one.
+    late = deduction.appeal_deadline() + datetime.timedelta(minutes=1)
 
     with pytest.raises(PointsActionRefused) as refused:
         appeal_file(adjustment=deduction, actor=worker, text="迟到的申诉", now=late)
@@ -226,7 +226,7 @@ def test_an_upheld_appeal_keeps_the_deduction(
 ):
     deduction = _posted_deduction(worker, community_manager, centre_manager)
     appeal = appeal_file(adjustment=deduction, actor=worker, text="不服")
-    appeal_decide(appeal=appeal, actor=centre_manager, overturn=False, note="属实")
+    appeal_decide(appeal=appeal, actor=street_manager, overturn=False, note="属实")
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.UPHELD
     assert appeal.reversal is None

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from manuals.models import RestudyTask
+from manuals.services import restudy_task_assign
 from points.certificates import (
     STATUS_LABELS,
     certificate_pdf,
@@ -21,7 +21,7 @@ from points.certificates import (
 )
 from points.checks import check_certificate_font
 from points.forms import SERIAL_SHAPE
-from points.models import Certificate, CertificateTemplate
+from points.models import Certificate, CertificateTemplate, RestudyDue
 from points.services import (
     MSG_REVOKE_NEEDS_REASON,
     PointsActionRefused,
@@ -32,6 +32,7 @@ from points.services import (
     points_award,
 )
 from tests.factories import StaffFactory
+from tests.points.events import exam, high_frequency_done
 from tests.points.pages import visible_text
 from tests.points.pdf import embedded_fonts, notdef_count, pdf_text, qr_codes
 
@@ -41,8 +42,10 @@ SIZE_BUDGET = 200_000
 
 
 def _reach_first_level(user):
-    """60 points: the exam (20) and forty items read over five days."""
-    points_award(user=user, rule_code="EXAM_PASS", source=("exam", 1))
+    """初级: the 高频事项 done, the exam passed (20 points) and forty items read
+    over five days (40 points)."""
+    high_frequency_done(user, "SH")
+    exam(user, 75)
     start = timezone.now() - datetime.timedelta(days=10)
     for n in range(40):
         points_award(
@@ -165,15 +168,9 @@ def test_the_verify_page_shows_each_status_and_nothing_personal(
     for private in (holder.username, holder.phone, holder.org_unit.name):
         assert private not in page
 
-    task = RestudyTask.objects.create(
-        user=holder,
-        page=manual["dibao"],
-        publication=manual["dibao"].publications.first(),
-        created_at=timezone.now(),
-        due_at=timezone.now() + datetime.timedelta(days=30),
-    )
+    task = restudy_task_assign(user=holder, page=manual["dibao"], now=timezone.now())
     assert 'data-status="restudy"' in _verify(client, certificate.serial)[1]
-    task.delete()
+    RestudyDue.objects.filter(task_id=task.pk).update(finished_at=timezone.now())
 
     Certificate.objects.filter(pk=certificate.pk).update(
         valid_until=timezone.localdate() - datetime.timedelta(days=1)

@@ -1,4 +1,5 @@
-"""Rankings for managers: their subtree only, ties shared, teams by average."""
+"""Rankings for managers: their subtree only, ties to who got there first,
+teams by average."""
 
 import datetime
 import io
@@ -30,15 +31,16 @@ def _give(user, points_of_exam=0, reads=0, when=MAY):
         )
 
 
-def test_ties_share_a_rank_within_a_community(org):
+def test_equal_points_rank_by_who_got_there_first(org):
     a, b, c = (StaffFactory(org_unit=org["衢州路社区"]) for _ in range(3))
+    _give(b, reads=3, when=MAY + datetime.timedelta(hours=1))
     _give(a, reads=3)
-    _give(b, reads=3)
     _give(c, reads=1)
 
     rows = ranking_list(unit=org["衢州路社区"], period=Period("year", 2026))
 
-    assert [(r.rank, r.points) for r in rows] == [(1, 3), (1, 3), (3, 1)]
+    assert [(r.rank, r.points) for r in rows] == [(1, 3), (2, 3), (3, 1)]
+    assert [r.user_id for r in rows] == [a.pk, b.pk, c.pk]
 
 
 def test_month_and_quarter_count_only_their_months(org):
@@ -152,7 +154,7 @@ def test_the_years_ranking_agrees_with_its_months_even_for_late_lines(org):
     assert {r.name: r.points for r in year} == months
     # Equal points: b got there first (May), so b is listed first.
     assert [r.name for r in year] == [b.name, a.name]
-    assert [r.rank for r in year] == [1, 1]
+    assert [r.rank for r in year] == [1, 2]
 
 
 def test_the_page_lists_rows_in_pages_and_the_export_has_them_all(

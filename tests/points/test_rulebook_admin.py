@@ -38,6 +38,9 @@ def _form_data(version, change=None, drop=()):
         "hour_minutes": version.hour_minutes,
         "appeal_days": version.appeal_days,
         "hours_window_years": version.hours_window_years,
+        "excellent_points": version.excellent_points,
+        "excellent_exam_percent": version.excellent_exam_percent,
+        "restudy_grace_days": version.restudy_grace_days,
     }
     rules = list(version.rules.all())
     data.update(
@@ -76,8 +79,12 @@ def _form_data(version, change=None, drop=()):
         data[prefix + "id"] = level.pk
         data[prefix + "name"] = level.name
         data[prefix + "threshold"] = level.threshold
-        if level.needs_signoff:
-            data[prefix + "needs_signoff"] = "on"
+        for flag in ("needs_signoff", "high_frequency_done", "role_checks"):
+            if getattr(level, flag):
+                data[prefix + flag] = "on"
+        for number in ("min_exam_percent", "min_categories_done", "min_write_ups"):
+            value = getattr(level, number)
+            data[prefix + number] = "" if value is None else value
     return data
 
 

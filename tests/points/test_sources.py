@@ -87,7 +87,13 @@ def test_worker_sees_points_target_level_and_why_each_line(client, manual, worke
     assert "1</strong> / 120" in html
     assert "完成《最低生活保障申请》学习，+1，学习手册事项（默认版）" in html
     assert "READ_ITEM" not in html
-    assert "距初级社工还差 59 分" in html
+    # The next tier names everything it still asks for, not only points.
+    assert (
+        "距初级社工还差：累计积分 1 分，须 60 分；年度考试须达 60 分（尚无成绩）"
+        in html
+    )
+    assert "高频事项须全部学完并通过测验" in html
+    assert f"{timezone.localdate().year} 年度考核：不合格" in html
 
 
 def test_points_page_needs_login(client, db):

@@ -112,9 +112,12 @@ def test_seed_demo_builds_a_street_with_every_role_and_source(demo, client, db):
     assert DEMO_WORKERS <= readers <= DEMO_WORKERS + 3
     changed = ItemPublication.objects.filter(kind="material")
     assert changed.count() == 1
-    page = changed.get().page
+    change = changed.get()
+    # Everyone who had read it before the change is sent back to it.
     assert set(RestudyTask.objects.values_list("user", flat=True)) == set(
-        StudyRecord.objects.filter(page=page).values_list("user", flat=True)
+        StudyRecord.objects.filter(
+            page=change.page, studied_at__lt=change.published_at
+        ).values_list("user", flat=True)
     )
 
     # The question bank and a season of attempts

@@ -1,9 +1,7 @@
 from urllib.parse import urlencode
 
-import tablib
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,10 +10,11 @@ from wagtail.admin import messages
 
 from learning.forms import looks_like_id
 from learning.selectors import org_units_visible_to
-from learning.tables import xlsx_bytes
+from learning.tables import Sheet, xlsx_bytes
 from learning.viewsets import _download
+from points.leaderboard import Cursor, headcount, ranking_lines, ranking_page
 from points.ranking import PERIOD_KINDS, Period, period_is_over
-from points.selectors import freeze_for, live_members, ranking_list, team_ranking
+from points.selectors import freeze_for, live_members, team_ranking
 from points.services import PointsActionRefused, period_freeze
 
 # The page lists this many; the Excel export always has every row.
@@ -84,17 +83,39 @@ def ranking_view(request):
         period = Period(c["kind"], c["year"], c.get("number") or 1)
         if c["kind"] == "year":
             period = Period("year", c["year"])
-        headers, rows = _table(c["view"], c["unit"], period, c.get("role") or None)
+        role = c.get("role") or None
         freeze = freeze_for(unit=c["unit"], period=period)
-        page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("p"))
         query = request.GET.copy()
         query.pop("p", None)
+        query.pop("after", None)
+        if request.GET.get("format") == "xlsx":
+            headers, rows = _table(c["view"], c["unit"], period, role)
+            sheet = Sheet("排名", headers, rows)
+            name = f"积分排名-{c['unit'].name}-{period.label}.xlsx"
+            return _download(xlsx_bytes(sheet), name, "xlsx")
+        if c["view"] == "people":
+            # Keyset pages: each page starts where the last one ended.
+            after = Cursor.parse(request.GET.get("after"))
+            page = ranking_page(
+                unit=c["unit"],
+                period=period,
+                role_label=role,
+                after=after,
+                size=ROWS_PER_PAGE,
+            )
+            headers, rows = PEOPLE_HEADERS, [_person(line) for line in page.lines]
+            context.update(
+                next_token=page.next.token() if page.next else "",
+                paged=after is not None,
+                total=headcount(c["unit"], role),
+            )
+        else:
+            headers, rows = _table(c["view"], c["unit"], period, role)
+            context.update(total=len(rows))
         context.update(
             period=period,
             headers=headers,
-            rows=page.object_list,
-            page=page,
-            total=len(rows),
+            rows=rows,
             page_query=query.urlencode(),
             unit=c["unit"],
             freeze=freeze,
@@ -102,29 +123,23 @@ def ranking_view(request):
             and user.has_perm("points.freeze_period")
             and period_is_over(period),
         )
-        if request.GET.get("format") == "xlsx":
-            sheet = tablib.Dataset(*rows, headers=headers, title="排名")
-            name = f"积分排名-{c['unit'].name}-{period.label}.xlsx"
-            return _download(xlsx_bytes(sheet), name, "xlsx")
     status = 200 if form.is_valid() else 400
     return render(request, "points/admin/ranking.html", context, status=status)
 
 
+PEOPLE_HEADERS = ["名次", "工号", "姓名", "所属单位", "积分", "学时"]
+
+
+def _person(line):
+    return (line.rank, line.username, line.name, line.unit_name, line.points,
+            line.hours)  # fmt: skip
+
+
 def _table(view, unit, period, role):
     if view == "people":
-        headers = ["名次", "工号", "姓名", "所属单位", "积分", "学时"]
-        rows = [
-            (
-                r.rank,
-                r.username,
-                r.name,
-                r.unit_name,
-                r.points,
-                r.hours,
-            )
-            for r in ranking_list(unit=unit, period=period, role_label=role)
-        ]
-        return headers, rows
+        # Streams: read from the database a page at a time as the sheet is written.
+        lines = ranking_lines(unit=unit, period=period, role_label=role)
+        return PEOPLE_HEADERS, (_person(line) for line in lines)
     headers = ["名次", "单位", "人数", "人均积分", "达标率（%）"]
     rows = [
         (r.rank, r.unit.name, r.members, r.average, r.above_target)

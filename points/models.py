@@ -261,7 +261,22 @@ class LedgerEntry(models.Model):
         return f"{self.user} {self.points:+d} {self.reason}"
 
 
-class Balance(models.Model):
+class RankedProfile(models.Model):
+    """Who the worker is, copied onto each summary row so that a ranking is
+    one indexed read: where they sit (their unit's tree path), their role when
+    active ("" when not: out of every ranking) and when they were hired (teams
+    count members employed by mid-period). Kept in step with the staff record
+    by points.services.ranking (the summary rows follow the person)."""
+
+    unit_path = models.CharField(max_length=255, blank=True, default="")
+    role = models.CharField(max_length=20, blank=True, default="")
+    hired_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Balance(RankedProfile):
     """A worker's points and 学时 for one year, kept in step with the ledger."""
 
     user = models.ForeignKey(
@@ -286,14 +301,26 @@ class Balance(models.Model):
                 condition=Q(points__gte=0), name="balance_not_negative"
             ),
         ]
-        # The worker's page reads the top ten and their own rank by year.
-        indexes = [models.Index(fields=["year", "-points"], name="balance_year_points")]
+        # Rankings read these (points.selectors): a scope's order straight
+        # from the index, and a small unit's members by their path.
+        indexes = [
+            models.Index(
+                fields=["year", "role", "-points", "reached_at", "user"],
+                name="balance_ranking",
+                include=["unit_path", "hours"],
+            ),
+            models.Index(
+                fields=["year", "unit_path"],
+                name="balance_unit",
+                opclasses=["int2_ops", "varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} {self.year}: {self.points}"
 
 
-class MonthTotal(models.Model):
+class MonthTotal(RankedProfile):
     """Points per worker per month, for rankings by month, quarter and year."""
 
     user = models.ForeignKey(
@@ -312,7 +339,18 @@ class MonthTotal(models.Model):
                 fields=["user", "year", "month"], name="one_total_per_month"
             )
         ]
-        indexes = [models.Index(fields=["year", "month", "-points"])]
+        indexes = [
+            models.Index(
+                fields=["year", "month", "role", "-points", "reached_at", "user"],
+                name="monthtotal_ranking",
+                include=["unit_path", "hours"],
+            ),
+            models.Index(
+                fields=["year", "month", "unit_path"],
+                name="monthtotal_unit",
+                opclasses=["int2_ops", "int2_ops", "varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} {self.year}-{self.month:02d}: {self.points}"
@@ -547,6 +585,12 @@ class FrozenScore(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["freeze", "user"], name="one_frozen_score_per_user"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["freeze", "-points", "reached_at", "user"],
+                name="frozenscore_ranking",
             )
         ]
 

@@ -8,6 +8,15 @@ from django.utils import timezone
 
 from learning.models import OrgUnit
 from points import rules
+from points.leaderboard import (
+    Standing,
+    frozen_headcounts,
+    headcounts,
+    ranking_lines,
+    standing_in,
+    team_totals,
+)
+from points.leaderboard import freeze_for as freeze_for
 from points.models import (
     Adjustment,
     Balance,
@@ -15,10 +24,9 @@ from points.models import (
     LedgerEntry,
     Level,
     MonthTotal,
-    PeriodFreeze,
     WorkdayOverride,
 )
-from points.ranking import Period, Score, competition_ranks, ordinal_ranks
+from points.ranking import Period, Score, competition_ranks
 from points.services import rulebook_in_force
 from points.services.certificates import tier_evidence
 from points.workdays import overrides_from
@@ -164,30 +172,6 @@ class Member:
     reached_at: datetime.datetime | None = None
 
 
-@dataclass
-class RankRow:
-    rank: int
-    member: Member
-
-    def __getattr__(self, name):
-        return getattr(self.member, name)
-
-
-def freeze_for(*, unit, period: Period) -> PeriodFreeze | None:
-    """The freeze that closed this period for the unit (or a unit above it)."""
-    return (
-        PeriodFreeze.objects.filter(
-            unit__path__in=OrgUnit.path_and_ancestors(unit.path),
-            kind=period.kind,
-            year=period.year,
-            number=freeze_number(period),
-        )
-        .select_related("unit", "frozen_by")
-        .order_by("frozen_at")
-        .first()
-    )
-
-
 def freeze_number(period: Period) -> int:
     return 0 if period.kind == "year" else period.number
 
@@ -246,43 +230,23 @@ def live_members(*, unit, period: Period, role_label: str | None) -> list[Member
     return members
 
 
-def period_members(
-    *, unit, period: Period, role_label: str | None
-) -> tuple[list[Member], PeriodFreeze | None]:
-    """A frozen period reads the snapshot taken at the close; an open one, live data."""
-    freeze = freeze_for(unit=unit, period=period)
-    if freeze is None:
-        return live_members(unit=unit, period=period, role_label=role_label), None
-    scores = freeze.scores.filter(unit_path__startswith=unit.path)
-    if role_label:
-        scores = scores.filter(roles__contains=f",{role_label},")
-    members = [
-        Member(
-            s.user_id,
-            s.username,
-            s.name,
-            s.unit_name,
-            s.unit_path,
-            s.hired_on,
-            s.points,
-            float(s.hours),
-            s.reached_at,
-        )
-        for s in scores.order_by("pk")
-    ]
-    return members, freeze
+@dataclass
+class RankRow:
+    rank: int
+    member: object  # a leaderboard.Line
 
-
-def rank_members(members: list[Member]) -> list[RankRow]:
-    by_id = {m.user_id: m for m in members}
-    ranked = ordinal_ranks([Score(m.user_id, m.points, m.reached_at) for m in members])
-    return [RankRow(rank, by_id[s.user_id]) for rank, s in ranked]
+    def __getattr__(self, name):
+        return getattr(self.member, name)
 
 
 def ranking_list(*, unit, period, role_label: str | None = "社工") -> list[RankRow]:
-    """Individuals in a unit's subtree for a period; ties share a rank."""
-    members, _freeze = period_members(unit=unit, period=period, role_label=role_label)
-    return rank_members(members)
+    """Every individual of a unit's subtree for a period, in rank order: equal
+    points go to who reached them first (积分管理办法 §4). Read page by page
+    from the database (points.leaderboard)."""
+    return [
+        RankRow(line.rank, line)
+        for line in ranking_lines(unit=unit, period=period, role_label=role_label)
+    ]
 
 
 @dataclass
@@ -301,36 +265,32 @@ def team_ranking(*, unit, kind: str, period) -> list[TeamRow]:
     """Communities or centres below a unit, by average points per member and by the
     share of members above the (pro-rated) target. Averages stop big units winning
     by headcount; only members employed by mid-period count, and units with fewer
-    than three of them are left out."""
+    than three of them are left out. One grouped query for the points, cached
+    headcounts for the members."""
     target = rulebook_in_force(
         datetime.date(period.year, period.months[-1], 1)
     ).annual_target
     period_target = target * period.share_of_year()
     middle = datetime.date(period.year, period.months[len(period.months) // 2], 15)
-    members, _freeze = period_members(unit=unit, period=period, role_label="社工")
-    teams = OrgUnit.objects.filter(path__startswith=unit.path, kind=kind).order_by(
-        "path"
+    teams = list(
+        OrgUnit.objects.filter(path__startswith=unit.path, kind=kind).order_by("path")
     )
-    # Teams of one kind sit at one depth: a member's team is a prefix of their
-    # unit's path, found once per member rather than once per member and team.
-    by_team: dict[str, list[int]] = {}
-    for m in members:
-        if m.hired_on is None or m.hired_on <= middle:
-            for path in OrgUnit.path_and_ancestors(m.unit_path):
-                by_team.setdefault(path, []).append(m.points)
+    if not teams:
+        return []
+    (depth, freeze), totals = team_totals(
+        unit=unit, kind=kind, period=period, target=period_target, middle=middle
+    )
+    if freeze is not None:
+        heads = frozen_headcounts(freeze, unit=unit, depth=depth, middle=middle)
+    else:
+        heads = headcounts(depth=depth, role_label="社工", hired_by=middle)
     found = []
     for team in teams:
-        totals = by_team.get(team.path, [])
-        if len(totals) < MIN_TEAM:
+        members = heads.get(team.path, 0)
+        if members < MIN_TEAM:
             continue
-        found.append(
-            (
-                team,
-                len(totals),
-                sum(totals) / len(totals),
-                sum(t >= period_target for t in totals) / len(totals),
-            )
-        )
+        total, above = totals.get(team.path, (0, 0))
+        found.append((team, members, total / members, above / members))
     ranked = competition_ranks(
         [Score(n, round(avg * 10)) for n, (_, _, avg, _) in enumerate(found)]
     )
@@ -346,14 +306,6 @@ def team_ranking(*, unit, kind: str, period) -> list[TeamRow]:
     ]
 
 
-@dataclass
-class Standing:
-    unit: object
-    rank: int | None
-    total: int
-    top: list  # (rank, name, points, is_me)
-
-
 TOP_N = 10
 STANDING_KINDS = ("community", "centre", "street")
 
@@ -362,8 +314,8 @@ def my_standing(
     *, user, year: int, role_label: str = "社工", kinds=STANDING_KINDS
 ) -> list[Standing]:
     """The worker's rank among the workers of their community, centre and street
-    (or only the `kinds` asked for) for a year, with the top ten of each; read from
-    the yearly balances."""
+    (or only the `kinds` asked for) for a year, with the top ten of each: a few
+    indexed reads per unit, whatever its size."""
     if user.org_unit_id is None:
         return []
     units = [
@@ -373,30 +325,11 @@ def my_standing(
         )
         if u.kind in kinds
     ]
-    mine = (
-        Balance.objects.filter(user=user, year=year)
-        .values_list("points", flat=True)
-        .first()
-        or 0
-    )
-    standings = []
-    for unit in sorted(units, key=lambda u: -len(u.path)):
-        peers = _people(unit, role_label).values("pk")
-        balances = Balance.objects.filter(year=year, user__in=peers)
-        is_peer = _people(unit, role_label).filter(pk=user.pk).exists()
-        rank = balances.filter(points__gt=mine).count() + 1 if is_peer else None
-        top, previous, position = [], None, 0
-        for index, (user_id, name, points) in enumerate(
-            balances.filter(points__gt=0)
-            .order_by("-points", "updated_at", "user_id")
-            .values_list("user_id", "user__name", "points")[:TOP_N],
-            start=1,
-        ):
-            if points != previous:
-                position, previous = index, points
-            top.append((position, name, points, user_id == user.pk))
-        standings.append(Standing(unit, rank, _people(unit, role_label).count(), top))
-    return standings
+    period = Period("year", year)
+    return [
+        standing_in(user=user, unit=unit, period=period, role_label=role_label, n=TOP_N)
+        for unit in sorted(units, key=lambda u: -len(u.path))
+    ]
 
 
 # ---------------------------------------------------------------- certificates

@@ -68,13 +68,40 @@ def source_key(source) -> tuple[str, str]:
     return f"{meta.app_label}.{meta.model_name}", str(source.pk)
 
 
+def ranked_profile(user) -> dict:
+    """What a summary row copies from the person (points.models.RankedProfile):
+    their unit's path, their role while active, when they were hired."""
+    from learning.roles import Role
+
+    role = ""
+    if user.is_active:
+        labels = [str(r.label) for r in Role]
+        held = set(user.groups.filter(name__in=labels).values_list("name", flat=True))
+        role = next((label for label in labels if label in held), "")
+    unit = getattr(user, "org_unit", None)
+    return {
+        "unit_path": unit.path if unit is not None else "",
+        "role": role,
+        "hired_on": user.hired_on,
+    }
+
+
+def ranking_profile_sync(*, user) -> None:
+    """Keep the person's summary rows in step after their unit, role, activity
+    or hiring date changed: rankings read the rows, not the staff table."""
+    profile = ranked_profile(user)
+    Balance.objects.filter(user_id=user.pk).exclude(**profile).update(**profile)
+    MonthTotal.objects.filter(user_id=user.pk).exclude(**profile).update(**profile)
+
+
 def _locked_balance(user, year: int) -> Balance:
     """The worker's balance row for the year, locked: one worker's awards queue here."""
-    try:
-        with transaction.atomic():
-            Balance.objects.get_or_create(user=user, year=year)
-    except IntegrityError:
-        pass  # created by a concurrent request; lock it below
+    if not Balance.objects.filter(user=user, year=year).exists():
+        try:
+            with transaction.atomic():
+                Balance.objects.create(user=user, year=year, **ranked_profile(user))
+        except IntegrityError:
+            pass  # created by a concurrent request; lock it below
     return Balance.objects.select_for_update().get(user=user, year=year)
 
 
@@ -159,9 +186,16 @@ def _apply(entry: LedgerEntry, balance: Balance) -> None:
             Value(entry.occurred_at),
         )
     Balance.objects.filter(pk=balance.pk).update(updated_at=entry.posted_at, **changes)
-    total, _created = MonthTotal.objects.get_or_create(
+    total = MonthTotal.objects.filter(
         user_id=entry.user_id, year=entry.year, month=entry.month
-    )
+    ).first()
+    if total is None:
+        total = MonthTotal.objects.create(
+            user_id=entry.user_id,
+            year=entry.year,
+            month=entry.month,
+            **{f: getattr(balance, f) for f in ("unit_path", "role", "hired_on")},
+        )
     MonthTotal.objects.filter(pk=total.pk).update(**changes)
 
 

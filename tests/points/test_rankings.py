@@ -3,6 +3,7 @@ teams by average."""
 
 import datetime
 import io
+from urllib.parse import unquote
 
 import openpyxl
 from django.urls import reverse
@@ -160,23 +161,51 @@ def test_the_years_ranking_agrees_with_its_months_even_for_late_lines(org):
 def test_the_page_lists_rows_in_pages_and_the_export_has_them_all(
     client, org, centre_manager, monkeypatch
 ):
+    import re
+
     import points.admin_views
 
     monkeypatch.setattr(points.admin_views, "ROWS_PER_PAGE", 2)
-    people = [StaffFactory(org_unit=org["文澜社区"]) for _ in range(3)]
-    for n, person in enumerate(people):
-        _give(person, reads=n + 1)
+    people = [StaffFactory(org_unit=org["文澜社区"]) for _ in range(4)]
+    for n, person in enumerate(people[:3]):
+        _give(person, reads=n + 1)  # the fourth has no points yet
     client.force_login(centre_manager)
     query = {"unit": org["文澜社区"].pk, "kind": "year", "year": 2026}
 
+    def names(page):
+        shown = [p for p in people if p.name in page]
+        return [p.name for p in sorted(shown, key=lambda p: page.index(p.name))]
+
+    def follow(page):
+        token = re.search(r'href="\?[^"]*after=([^"&]+)"', page).group(1)
+        return client.get(
+            reverse("points_rankings"), {**query, "after": unquote(token)}
+        ).content.decode()
+
     first = client.get(reverse("points_rankings"), query).content.decode()
-    second = client.get(reverse("points_rankings"), {**query, "p": 2}).content.decode()
+    second = follow(first)
     sheet = client.get(reverse("points_rankings"), {**query, "format": "xlsx"})
 
-    assert people[2].name in first and people[0].name not in first
-    assert people[0].name in second and "第 2 / 2 页，共 3 行" in second
+    assert names(first) == [people[2].name, people[1].name]
+    assert "共 4 人" in first and "data-next" in first
+    assert names(second) == [people[0].name, people[3].name]
+    assert "data-next" not in second and "回到第一名" in second
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.values)
-    assert len(rows) == 4  # the header and every person
+    assert len(rows) == 5  # the header and every person
+    # Whoever has no points yet comes last, after everyone with points.
+    assert [r[0] for r in rows[1:]] == [1, 2, 3, 4]
+    assert rows[-1][2] == people[3].name and rows[-1][4] == 0
+
+
+def test_a_broken_page_token_starts_from_the_top(client, org, centre_manager):
+    people = [StaffFactory(org_unit=org["文澜社区"]) for _ in range(2)]
+    _give(people[0], reads=2)
+    client.force_login(centre_manager)
+    query = {"unit": org["文澜社区"].pk, "kind": "year", "year": 2026}
+    for token in ("garbage", "1~x~2~3", "5~2026-01-01T00:00:00~abc~1", "~" * 3):
+        page = client.get(reverse("points_rankings"), {**query, "after": token})
+        assert page.status_code == 200
+        assert people[0].name in page.content.decode()
 
 
 def test_a_month_or_quarter_left_empty_means_the_current_one(client, community_manager):

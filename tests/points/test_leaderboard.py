@@ -82,7 +82,8 @@ def test_rows_follow_the_person_when_they_move_change_role_or_leave(org):
     mover.save()
     assert [r.user_id for r in ranking_list(unit=wenlan, period=YEAR)] == [stayer.pk]
     assert [r.user_id for r in ranking_list(unit=qiaoxi, period=YEAR)] == [mover.pk]
-    assert set(MonthTotal.objects.filter(user=mover).values_list("unit_path", flat=True)) == {qiaoxi.path}  # fmt: skip
+    paths = MonthTotal.objects.filter(user=mover).values_list("unit_path", flat=True)
+    assert set(paths) == {qiaoxi.path}
 
     role_assign(user=mover, role=Role.TRAINER)
     assert ranking_list(unit=qiaoxi, period=YEAR) == []

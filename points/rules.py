@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from points.awards import AWARDS
+
 MSG_DAILY_CAP = "已达当日上限"
 MSG_ANNUAL_CAP = "已达年度上限"
 MSG_FLOOR = "年度积分不低于 0，超出部分不扣"
@@ -41,17 +43,9 @@ def floored_deduction(*, nominal: int, balance: int) -> Posting:
     return Posting(points=-balance, note=MSG_FLOOR)
 
 
-# Rules the system posts by itself: every rulebook version must keep them.
-SYSTEM_RULE_CODES = (
-    "READ_ITEM",
-    "RESTUDY",
-    "QUIZ_PASS_FIRST",
-    "QUIZ_PASS_RETAKE",
-    "QUIZ_PERFECT",
-    "EXAM_PASS",
-    "EXAM_EXCELLENT",
-    "TRAIN_ATTEND",
-)
+# Rules the system posts by itself (a row of points.awards earns each):
+# every rulebook version must keep them.
+SYSTEM_RULE_CODES = tuple(dict.fromkeys(award.rule for award in AWARDS))
 MSG_MISSING_SYSTEM_RULES = "缺少系统自动记分所需的规则：%(codes)s。"
 MSG_DUPLICATE_CODE = "规则代码 %(code)s 重复。"
 MSG_NOT_IN_FUTURE = "新版本的生效日期须晚于今天，已记的积分不受影响。"

@@ -700,6 +700,8 @@ class HeldAwardViewSet(ScopedViewSetMixin, ModelViewSet):
 
 
 class ProxyCountIndexView(generic.IndexView):
+    page_title = _("代办登记")
+
     def get_base_queryset(self):
         return (
             super()
@@ -710,6 +712,8 @@ class ProxyCountIndexView(generic.IndexView):
 
 
 class ProxyCountCreateView(generic.CreateView):
+    page_subtitle = _("代办件数")
+
     def get_form(self, form_class=None):
         return ProxyCasesForm(self.request.POST or None, for_user=self.request.user)
 

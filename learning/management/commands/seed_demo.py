@@ -76,11 +76,15 @@ class Command(BaseCommand):
             Balance,
             Certificate,
             CertificateBatch,
+            Evidence,
+            HeldAward,
             LedgerEntry,
             MonthTotal,
             OfflineTraining,
             PeriodFreeze,
+            RestudyDue,
             RulebookVersion,
+            WorkdayOverride,
         )
         from quizzes.models import (
             Attempt,
@@ -97,6 +101,10 @@ class Command(BaseCommand):
         Appeal.objects.all().delete()
         Adjustment.objects.all().delete()
         PeriodFreeze.objects.all().delete()
+        HeldAward.objects.all().delete()
+        Evidence.objects.all().delete()
+        RestudyDue.objects.all().delete()
+        WorkdayOverride.objects.all().delete()
         LedgerEntry.objects.filter(reverses__isnull=False).delete()
         LedgerEntry.objects.all().delete()
         Balance.objects.all().delete()

@@ -17,7 +17,14 @@ from manuals.models import (
     ServiceItemPage,
     StudyRecord,
 )
-from points.models import Adjustment, Appeal, LedgerEntry, PeriodFreeze
+from points.models import (
+    Adjustment,
+    Appeal,
+    Certificate,
+    HeldAward,
+    LedgerEntry,
+    PeriodFreeze,
+)
 from quizzes.models import (
     AnnualExamPage,
     Attempt,
@@ -151,6 +158,11 @@ def test_seed_demo_builds_a_street_with_every_role_and_source(demo, client, db):
     }
     assert Appeal.objects.filter(status="pending").count() == 1
     assert PeriodFreeze.objects.exists() == (timezone.localdate().month > 1)
+    # One award waits for review (a quiz rushed through), and the best worker
+    # of each centre holds a 初级 certificate earned with its evidence.
+    assert HeldAward.objects.filter(status="held").exists()
+    holders = Certificate.objects.filter(superseded_at=None, revoked_at=None)
+    assert holders.values("user__org_unit__path").distinct().count() >= 3
 
 
 def test_seed_demo_runs_twice_the_same(demo, db):
